@@ -1,0 +1,155 @@
+# Tool chain of the alletra.storage collection. `make test` is what CI runs (.ci/run).
+# Every target is idempotent and cheap when nothing changed. Needs python3.11, git, and PyPI.
+# Galaxy is not needed: dependency collections come from the PyPI `ansible` wheel.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+.NOTPARALLEL:
+
+# Environment hygiene: one locale (only C.UTF-8 exists here), no colour codes in logs, and pip
+# without this machine's /etc/pip.conf (local wheel dirs and constraints that CI does not have).
+export LANG := C.UTF-8
+export LC_ALL := C.UTF-8
+export PYTHONUTF8 := 1
+export PIP_CONFIG_FILE := /dev/null
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export NO_COLOR := 1
+export PY_COLORS := 0
+export ANSIBLE_FORCE_COLOR := 0
+export ANSIBLE_NOCOLOR := 1
+export ANSIBLE_RETRY_FILES_ENABLED := 0
+
+PYTHON_BASE ?= python3.11
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+PY := $(BIN)/python
+export PATH := $(BIN):$(PATH)
+# Modules on localhost run with the venv's Python (it has requests); interpreter discovery could
+# otherwise pick another pyenv shim that does not even run.
+export ANSIBLE_PYTHON_INTERPRETER := $(PY)
+
+TREE := $(CURDIR)/build/tree
+COLL := $(TREE)/ansible_collections/alletra/storage
+DEP_COLLECTIONS := community/general ansible/posix ansible/netcommon ansible/utils
+export ANSIBLE_COLLECTIONS_PATH := $(TREE)
+
+# Host packages that roles and tests need from apt. None yet; a later issue adds
+# nvme-cli open-iscsi multipath-tools. Installed by `make apt-deps` only when CI=true.
+APT_PACKAGES :=
+
+# `make sim` / `make demo`: the simulator's demo credentials (not a secret; override freely).
+SIM_LISTEN ?= 127.0.0.1:8443
+SIM_USER ?= 3paradm
+SIM_PASSWORD ?= alletra-demo-Pa55
+SIM_TLS_DIR := build/sim-tls
+export SIM_USER SIM_PASSWORD
+
+VENV_STAMP := $(VENV)/.stamp-requirements
+SIM_STAMP := $(VENV)/.stamp-simulator
+DL_STAMP := build/dl/.stamp
+DEPS_STAMP := $(TREE)/.stamp-collections
+PYTEST_DIRS = $(wildcard simulator/tests tests/unit tests/integration)
+
+.PHONY: help apt-deps venv tree sanity lint molecule build pytest test sim demo clean distclean
+
+help:
+	@echo "make demo      start the WSAPI simulator and run playbooks/demo.yml against it"
+	@echo "make test      everything CI runs: venv tree sanity lint molecule build pytest"
+	@echo "make venv      .venv with requirements/ci.txt and the simulator (editable)"
+	@echo "make tree      copy the collection and its dependencies to build/tree"
+	@echo "make sanity    ansible-test sanity (no ignore files)"
+	@echo "make lint      ansible-lint, production profile, offline"
+	@echo "make molecule  molecule scenarios under extensions/molecule"
+	@echo "make build     build the collection, install it offline, render every module's doc"
+	@echo "make pytest    simulator/tests, tests/unit, tests/integration"
+	@echo "make sim       run the simulator on https://$(SIM_LISTEN) (user $(SIM_USER), password \$$SIM_PASSWORD)"
+	@echo "make apt-deps  install APT_PACKAGES (only with CI=true)"
+	@echo "make clean     remove build/ and test caches; make distclean also removes .venv"
+
+apt-deps:
+ifeq ($(strip $(APT_PACKAGES)),)
+	@echo "apt-deps: no apt packages needed"
+else
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -z "$$missing" ]; then echo "apt-deps: $(APT_PACKAGES) installed"; \
+	elif [ "$${CI:-}" = true ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	else echo "apt-deps: missing $$missing; run: sudo apt-get install -y $$missing"; exit 1; fi
+endif
+
+# The venv is rebuilt from scratch whenever the pinned requirements change.
+$(VENV_STAMP): requirements/ci.txt
+	rm -rf $(VENV)
+	$(PYTHON_BASE) -m venv $(VENV)
+	$(PY) -m pip install -q -r requirements/ci.txt
+	touch $@
+
+$(SIM_STAMP): $(VENV_STAMP) $(wildcard simulator/pyproject.toml)
+	@test -f simulator/pyproject.toml || { echo "venv: simulator/pyproject.toml is missing: the simulator package is part of the tool chain" >&2; exit 1; }
+	$(PY) -m pip install -q -e simulator
+	touch $@
+
+venv: $(SIM_STAMP)
+
+$(DL_STAMP): requirements/collections.txt $(VENV_STAMP)
+	rm -rf build/dl
+	$(PY) -m pip download -q --no-deps -d build/dl -r requirements/collections.txt
+	touch $@
+
+$(DEPS_STAMP): $(DL_STAMP)
+	$(PY) tools/extract_collections.py build/dl $(TREE) $(DEP_COLLECTIONS)
+	touch $@
+
+tree: venv $(DEPS_STAMP)
+	$(PY) tools/sync_tree.py $(CURDIR) $(COLL)
+
+# ansible-test bootstraps pip in its venvs with a script from ci-files.testing.ansible.com, which
+# is unreachable; .ci/get_pip_shim.py stands in, under the name of the pip version it pins.
+sanity: tree
+	@if ls tests/sanity/ignore-*.txt >/dev/null 2>&1; then echo "sanity: ignore files are not allowed: fix the code" >&2; exit 1; fi
+	pip_version=$$($(PY) -c 'import ansible_test, pathlib, re; text = (pathlib.Path(ansible_test.__file__).parent / "_internal/python_requirements.py").read_text(); print(re.search(r"pip=.([0-9.]+).", text).group(1))'); \
+	mkdir -p $(HOME)/.ansible/test/cache; \
+	cp .ci/get_pip_shim.py $(HOME)/.ansible/test/cache/get_pip_$${pip_version//./_}.py
+	cd $(COLL) && ansible-test sanity --python 3.11 --color no
+
+lint: tree
+	cd $(COLL) && ansible-lint --offline --project-dir . --nocolor
+
+molecule: tree
+	@if ls $(COLL)/extensions/molecule/*/molecule.yml >/dev/null 2>&1; then \
+		cd $(COLL) && molecule test --all; \
+	else echo "molecule: no scenario under extensions/molecule"; fi
+
+build: tree
+	rm -rf build/dist build/installed
+	cd $(COLL) && ansible-galaxy collection build --force --output-path $(CURDIR)/build/dist
+	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build/installed:$(TREE) \
+		ansible-galaxy collection install --offline --force -p build/installed build/dist/alletra-storage-*.tar.gz
+	test -f build/installed/ansible_collections/alletra/storage/MANIFEST.json
+	@modules=$$(for f in $(COLL)/plugins/modules/*.py; do n=$$(basename $$f .py); [ "$$n" = __init__ ] || [ "$$n" = '*' ] || echo alletra.storage.$$n; done); \
+	for m in $$modules; do \
+		ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build/installed:$(TREE) ansible-doc -t module $$m >/dev/null || { echo "build: ansible-doc $$m failed" >&2; exit 1; }; \
+	done; \
+	echo "build: ansible-doc renders $$(echo $$modules | wc -w) module(s) of the installed collection"
+
+# pytest exits 5 when it collects nothing: not a failure while the test directories are empty.
+pytest: tree
+	@if [ -z "$(PYTEST_DIRS)" ]; then echo "pytest: no test directory yet"; exit 0; fi; \
+	rc=0; $(PY) -m pytest -n 2 $(PYTEST_DIRS) || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest: no tests collected yet"; rc=0; fi; exit $$rc
+
+test: apt-deps venv tree sanity lint molecule build pytest
+
+sim: venv
+	alletra-sim --listen $(SIM_LISTEN) --tls-dir $(SIM_TLS_DIR) --user $(SIM_USER) --password "$$SIM_PASSWORD"
+
+demo: venv tree
+	$(PY) tools/with_sim.py -- ansible-playbook -i localhost, playbooks/demo.yml
+
+clean:
+	rm -rf build tests/output .pytest_cache collections .ansible
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)

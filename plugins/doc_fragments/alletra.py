@@ -1,0 +1,58 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, alletra.storage contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    """The connection options every module shares (plugins/module_utils/common.py)."""
+
+    DOCUMENTATION = r"""
+options:
+  wsapi_url:
+    description:
+      - Base URL of the array's WSAPI, for example V(https://array.example.com) or V(https://array.example.com:8080).
+      - A trailing V(/api/v1) is accepted.
+      - Falls back to the environment variable E(ALLETRA_WSAPI_URL).
+    type: str
+    required: true
+  username:
+    description:
+      - Array user the module logs in as.
+      - Falls back to the environment variable E(ALLETRA_USERNAME).
+    type: str
+    required: true
+  password:
+    description:
+      - Password of O(username). Never logged or shown.
+      - Falls back to the environment variable E(ALLETRA_PASSWORD).
+    type: str
+    required: true
+  validate_certs:
+    description:
+      - Verify the array's TLS certificate.
+      - Only set V(false) for a lab array whose certificate cannot be verified; prefer O(ca_path).
+      - Falls back to the environment variable E(ALLETRA_VALIDATE_CERTS).
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - PEM file of the CA that signed the array's certificate, when it is not in the system trust store.
+      - Falls back to the environment variable E(ALLETRA_CA_PATH).
+    type: path
+  timeout:
+    description:
+      - Seconds to wait for each answer of the array.
+      - Falls back to the environment variable E(ALLETRA_TIMEOUT).
+    type: int
+    default: 30
+notes:
+  - Each task opens one WSAPI session and deletes it when it ends, also when it fails.
+  - Set the connection options once for a play with C(module_defaults) and the action group C(group/alletra.storage.alletra).
+requirements:
+  - requests
+"""

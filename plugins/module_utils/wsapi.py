@@ -1,0 +1,333 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, alletra.storage contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""A small client for the HPE Alletra / Primera / 3PAR WSAPI v1.
+
+All HTTP of the collection goes through :class:`WsapiClient`: one keep-alive session, login on
+first use, logout on close, one re-login on an expired session key, bounded retries where a
+repeat is safe, and one error type that carries the WSAPI code.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import time
+
+try:
+    import requests
+    from requests import exceptions as requests_exceptions
+    HAS_REQUESTS = True
+    REQUESTS_IMPORT_ERROR = None
+except ImportError as import_error:  # pragma: no cover - exercised by ansible-test import sanity
+    requests = None
+    requests_exceptions = None
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = import_error
+
+try:
+    from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+except ImportError:  # pragma: no cover - urllib3 comes with requests
+    ConnectTimeoutError = NewConnectionError = ()
+
+API_PREFIX = "/api/v1"
+SESSION_HEADER = "X-HP3PAR-WSAPI-SessionKey"
+
+# WSAPI error codes (HP 3PAR WSAPI Developer's Guide, tables 5 and 6; see docs/design.md).
+INT_SERV_ERR = 1
+INV_USER_PASS = 5
+INV_SESS_KEY = 6
+URI_RES_NOT_FOUND = 11
+INV_INPUT = 12
+PERM_DENIED = 13
+EXISTENT_CPG = 14
+NON_EXISTENT_CPG = 15
+EXISTENT_HOST = 16
+NON_EXISTENT_HOST = 17
+EXISTENT_LUN = 18
+NON_EXISTENT_VLUN = 19
+EXISTENT_VOL = 22
+NON_EXISTENT_VOL = 23
+NO_SPACE = 24
+HAS_RO_CHILD = 25
+EXPORTED_VLUN = 26
+TOO_LARGE = 28
+HAS_CHILD = 32
+IN_USE = 34
+INV_INPUT_WRONG_TYPE = 39
+INV_INPUT_MISSING_REQUIRED = 40
+INV_INPUT_EXCEEDS_RANGE = 43
+INV_INPUT_EXCEEDS_LENGTH = 57
+INV_INPUT_ILLEGAL_CHAR = 69
+EXISTENT_PATH = 73
+INV_INPUT_ONE_REQUIRED = 78
+EXISTENT_SET = 101
+NON_EXISTENT_SET = 102
+NON_EXISTENT_TASK = 145
+INV_INPUT_VV_GROW_SIZE = 152
+
+# Task states of GET /tasks/<id>.
+TASK_DONE = 1
+TASK_ACTIVE = 2
+TASK_CANCELLED = 3
+TASK_FAILED = 4
+TASK_STATES = {TASK_DONE: "done", TASK_ACTIVE: "active", TASK_CANCELLED: "cancelled", TASK_FAILED: "failed"}
+
+# Requests that change nothing when repeated; other methods are repeated only when the request
+# provably never reached the array.
+IDEMPOTENT_METHODS = frozenset(["GET", "HEAD", "DELETE"])
+RETRY_STATUSES = frozenset([502, 503, 504])
+
+
+class WsapiError(Exception):
+    """An error answered by the array, or no answer at all (status and code are then None)."""
+
+    def __init__(self, message, status=None, code=None, desc=None, ref=None, method=None, path=None):
+        super(WsapiError, self).__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+        self.desc = desc
+        self.ref = ref
+        self.method = method
+        self.path = path
+
+    def __str__(self):
+        return self.message
+
+    def as_dict(self):
+        """The fields a module returns beside its message."""
+        return dict(status=self.status, code=self.code, desc=self.desc, ref=self.ref, method=self.method, path=self.path)
+
+
+class WsapiTaskError(WsapiError):
+    """An array task (copy, promote) that failed, was cancelled or outlived its timeout."""
+
+    def __init__(self, message, task=None):
+        super(WsapiTaskError, self).__init__(message)
+        self.task = task
+
+
+def _not_sent(error):
+    """True when requests failed before the request could reach the server."""
+    if isinstance(error, requests_exceptions.ConnectTimeout):
+        return True
+    reason = error.args[0] if error.args else None
+    reason = getattr(reason, "reason", reason)
+    return isinstance(reason, (NewConnectionError, ConnectTimeoutError))
+
+
+def _answer(response):
+    """The decoded JSON body of a response, or None when it has none."""
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+class WsapiClient(object):
+    """A WSAPI v1 session. Use as a context manager so the session key is always deleted.
+
+    ``url`` is the array's base URL (``https://array.example.com`` or with a port); a trailing
+    ``/api/v1`` is accepted too.
+    """
+
+    def __init__(self, url, username, password, validate_certs=True, ca_path=None, timeout=30,
+                 retries=3, backoff=0.5, user_agent="alletra.storage"):
+        if not HAS_REQUESTS:
+            raise WsapiError("the Python library 'requests' is required on the host that runs this module")
+        url = (url or "").strip().rstrip("/")
+        if url.endswith(API_PREFIX):
+            url = url[:-len(API_PREFIX)]
+        if not url.startswith(("https://", "http://")):
+            raise WsapiError("wsapi_url %r must start with https:// (for example https://array.example.com:443)" % (url,))
+        self.url = url
+        self.username = username
+        self._password = password
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.key = None
+        self._cache = {}
+        self._http = requests.Session()
+        self._http.headers.update({"Accept": "application/json", "User-Agent": user_agent})
+        if not validate_certs:
+            self._http.verify = False
+            try:
+                requests.packages.urllib3.disable_warnings()
+            except AttributeError:  # pragma: no cover
+                pass
+        elif ca_path:
+            self._http.verify = ca_path
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc_value, tb):
+        self.close()
+        return False
+
+    # -- sessions -------------------------------------------------------------------------
+    def login(self):
+        """Open a session; the key goes into every later request."""
+        body = {"user": self.username, "password": self._password, "sessionType": 1}
+        answer = self._send("POST", "/credentials", body, authenticated=False, idempotent=False)
+        key = (answer or {}).get("key")
+        if not key:
+            raise WsapiError("the array accepted the login but returned no session key", method="POST", path=API_PREFIX + "/credentials")
+        self.key = key
+
+    def close(self):
+        """Delete the session key on the array (best effort) and release connections."""
+        key, self.key = self.key, None
+        try:
+            if key:
+                try:
+                    self._send("DELETE", "/credentials/" + key, authenticated=False, idempotent=False)
+                except WsapiError:
+                    # An expired or already deleted key answers 403/6; nothing is left to free.
+                    pass
+        finally:
+            self._http.close()
+
+    # -- requests -------------------------------------------------------------------------
+    def request(self, method, path, body=None, query=None, idempotent=None):
+        """Send one request to ``/api/v1<path>`` and return the decoded JSON answer (or None).
+
+        Logs in on first use and once more when the array says the key expired (403/6).
+        ``idempotent`` overrides the method's default for retries (GET and DELETE retry, POST and
+        PUT only when the request never reached the array).
+        """
+        if self.key is None:
+            self.login()
+        try:
+            return self._send(method, path, body, query=query, idempotent=idempotent)
+        except WsapiError as err:
+            if err.status != 403 or err.code != INV_SESS_KEY:
+                raise
+        # The key expired or was deleted; the array did not act on the request.
+        self.key = None
+        self.login()
+        return self._send(method, path, body, query=query, idempotent=idempotent)
+
+    def get_or_none(self, path, *missing_codes):
+        """GET an object; None when the array answers one of ``missing_codes``."""
+        try:
+            return self.request("GET", path)
+        except WsapiError as err:
+            if err.code in missing_codes:
+                return None
+            raise
+
+    def members(self, path, query=None):
+        """The ``members`` of a collection (``GET /volumes`` and the like)."""
+        answer = self.request("GET", path, query=query) or {}
+        return answer.get("members") or []
+
+    def cached(self, path):
+        """A GET whose answer does not change during one module run (system, /api)."""
+        if path not in self._cache:
+            self._cache[path] = self.request("GET", path)
+        return self._cache[path]
+
+    def api_version(self):
+        """``GET /api`` (outside /api/v1): major, minor, revision and build."""
+        if "/api" not in self._cache:
+            self._cache["/api"] = self._send("GET", "/api", authenticated=False, prefix="")
+        return self._cache["/api"]
+
+    def wait_task(self, task_id, timeout=3600, poll_interval=2.0):
+        """Wait until a task leaves the active state; return it when done, raise otherwise."""
+        deadline = time.monotonic() + timeout
+        delay = min(0.2, poll_interval)
+        while True:
+            task = self.request("GET", "/tasks/%s" % task_id)
+            status = task.get("status")
+            if status == TASK_DONE:
+                return task
+            if status != TASK_ACTIVE:
+                raise WsapiTaskError(
+                    "array task %s (%s) ended %s" % (task_id, task.get("name"), TASK_STATES.get(status, "in unknown state %r" % (status,))),
+                    task=task)
+            if time.monotonic() + delay > deadline:
+                raise WsapiTaskError(
+                    "array task %s (%s) is still running after %s s; it goes on on the array. "
+                    "Raise the task timeout or wait for it to finish" % (task_id, task.get("name"), timeout),
+                    task=task)
+            time.sleep(delay)
+            delay = min(delay * 2, poll_interval)
+
+    # -- transport ------------------------------------------------------------------------
+    def _send(self, method, path, body=None, query=None, authenticated=True, idempotent=None, prefix=API_PREFIX):
+        if idempotent is None:
+            idempotent = method in IDEMPOTENT_METHODS
+        url = self.url + prefix + path
+        headers = {}
+        if authenticated:
+            headers[SESSION_HEADER] = self.key
+        data = None
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+            data = json.dumps(body)
+        params = {"query": query} if query else None
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = self._http.request(method, url, data=data, params=params, headers=headers, timeout=self.timeout)
+            except requests_exceptions.SSLError as err:
+                raise WsapiError(
+                    "cannot verify the TLS certificate of %s: %s. Set ca_path to the CA that signed the array's "
+                    "certificate, or validate_certs: false to skip verification" % (self.url, _short(err)),
+                    method=method, path=prefix + path)
+            except (requests_exceptions.ConnectionError, requests_exceptions.Timeout) as err:
+                safe = idempotent or _not_sent(err)
+                if safe and attempt <= self.retries:
+                    self._pause(attempt)
+                    continue
+                raise WsapiError(
+                    "no answer from %s to %s %s: %s. Check wsapi_url, timeout and that the array is reachable"
+                    % (self.url, method, prefix + _redact(path), _short(err)),
+                    method=method, path=prefix + _redact(path))
+            if response.status_code in RETRY_STATUSES and idempotent and attempt <= self.retries:
+                self._pause(attempt)
+                continue
+            if response.status_code >= 400:
+                raise _error_from(response, method, prefix + _redact(path))
+            return _answer(response)
+
+    def _pause(self, attempt):
+        time.sleep(min(self.backoff * (2 ** (attempt - 1)), 8.0))
+
+
+def _redact(path):
+    """Session keys are secrets; never show one in a message."""
+    if path.startswith("/credentials/"):
+        return "/credentials/<key>"
+    return path
+
+
+def _short(err):
+    text = str(err)
+    return text if len(text) < 300 else text[:300] + "..."
+
+
+def _error_from(response, method, path):
+    answer = _answer(response)
+    if not isinstance(answer, dict):
+        answer = {}
+    code = answer.get("code")
+    desc = answer.get("desc") or answer.get("message") or response.reason or ""
+    ref = answer.get("ref")
+    message = "%s %s failed: HTTP %s" % (method, path, response.status_code)
+    if code is not None:
+        message += ", WSAPI code %s" % code
+    if desc:
+        message += ": %s" % desc
+    if ref:
+        message += " (ref %s)" % ref
+    return WsapiError(message, status=response.status_code, code=code, desc=desc, ref=ref, method=method, path=path)

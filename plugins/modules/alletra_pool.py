@@ -1,0 +1,241 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, alletra.storage contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: alletra_pool
+short_description: Manage a storage pool (an HPE Alletra volume set)
+version_added: 0.1.0
+description:
+  - A pool is a volume set on the array, as in LXD's C(alletra) driver. Its volumes are thin volumes created in the pool's CPG.
+  - The pool records its CPG and naming scheme in the volume set's comment, behind the marker C(alletra.storage:v1),
+    so later tasks need only the pool name.
+  - A volume set of the same name that this collection did not create is never adopted or deleted.
+author:
+  - alletra.storage contributors
+extends_documentation_fragment:
+  - alletra.storage.alletra
+attributes:
+  check_mode:
+    support: full
+    description: Reports what would change and changes nothing.
+  diff_mode:
+    support: full
+    description: Shows the pool before and after.
+options:
+  name:
+    description:
+      - Name of the pool, which is the name of its volume set.
+      - Letters, digits, C(.), C(_) and C(-), at most 31 characters, not starting with C(-).
+    type: str
+    required: true
+  cpg:
+    description:
+      - CPG (common provisioning group) the pool's volumes are created in. It must exist on the array.
+      - Required to create a pool. A pool that has no volumes can be moved to another CPG; one with volumes cannot.
+    type: str
+  naming:
+    description:
+      - How the pool names its volumes.
+      - V(lxd) uses LXD's names (34 to 37 characters), which need an array that accepts names longer than 31 characters.
+      - V(compact) writes the UUID in base32, so names fit in 31 characters.
+      - V(auto) picks V(lxd) on arrays whose OS is 10.x or newer (Alletra MP) and V(compact) on older ones.
+      - Only used when the pool is created; the scheme of an existing pool cannot change.
+    type: str
+    choices: [auto, lxd, compact]
+    default: auto
+  state:
+    description:
+      - V(present) creates the pool if needed; V(absent) deletes it.
+    type: str
+    choices: [present, absent]
+    default: present
+  force:
+    description:
+      - With O(state=absent), also delete the pool's volumes, their snapshots and their exports to hosts.
+      - Without it, a pool that still has volumes is refused.
+    type: bool
+    default: false
+"""
+
+EXAMPLES = r"""
+- name: Create a pool in CPG SSD_r6
+  alletra.storage.alletra_pool:
+    name: lxd-pool
+    cpg: SSD_r6
+
+- name: Create a pool whose volume names fit in 31 characters
+  alletra.storage.alletra_pool:
+    name: legacy-pool
+    cpg: SSD_r6
+    naming: compact
+
+- name: Delete a pool that has no volumes
+  alletra.storage.alletra_pool:
+    name: legacy-pool
+    state: absent
+
+- name: Delete a pool with all its volumes and snapshots
+  alletra.storage.alletra_pool:
+    name: lxd-pool
+    state: absent
+    force: true
+"""
+
+RETURN = r"""
+pool:
+  description: The pool after the task; empty when it is absent.
+  returned: always
+  type: dict
+  contains:
+    name:
+      description: Pool (volume set) name.
+      type: str
+      sample: lxd-pool
+    cpg:
+      description: CPG the pool's volumes are created in.
+      type: str
+      sample: SSD_r6
+    naming:
+      description: Naming scheme of the pool's volumes, V(lxd) or V(compact).
+      type: str
+      sample: lxd
+    members:
+      description: Names of the pool's volumes.
+      type: list
+      elements: str
+      sample: [u-5a2504b06a6c48498ee7ddb0b674fd14]
+    volume_count:
+      description: Number of volumes in the pool.
+      type: int
+      sample: 1
+    capacity:
+      description: Space of the pool's CPG as the array's space reporter gives it. The CPG may be shared with other pools.
+      type: dict
+      returned: when the pool exists
+      sample: {usable_free_mib: 1048576, raw_free_mib: 2097152, used_mib: 10240, free_mib: 1038336}
+deleted_volumes:
+  description: Volumes and snapshots deleted with O(force=true).
+  returned: when O(state=absent)
+  type: list
+  elements: str
+  sample: [u-5a2504b06a6c48498ee7ddb0b674fd14]
+"""
+
+import re
+
+from ansible_collections.alletra.storage.plugins.module_utils import common, naming
+from ansible_collections.alletra.storage.plugins.module_utils.wsapi import NON_EXISTENT_CPG
+
+SET_NAME = re.compile(r"^[A-Za-z0-9_.][A-Za-z0-9_.-]{0,30}$")
+
+
+def pool_view(pool):
+    if not pool:
+        return {}
+    return dict(name=pool["name"], cpg=pool["cpg"], naming=pool["naming"], members=sorted(pool["members"]),
+                volume_count=len(pool["members"]))
+
+
+def capacity(client, cpg):
+    report = client.request("POST", "/spacereporter", {"cpg": cpg}, idempotent=True) or {}
+    return dict(
+        usable_free_mib=report.get("usableFreeMiB"),
+        raw_free_mib=report.get("rawFreeMiB"),
+        used_mib=report.get("overprovisionedUsedMiB"),
+        free_mib=report.get("overProvisionedFreeMiB"),
+    )
+
+
+def require_cpg(client, cpg):
+    if client.get_or_none("/cpgs/" + cpg, NON_EXISTENT_CPG) is None:
+        names = sorted(item["name"] for item in client.members("/cpgs"))
+        raise common.ModuleFailure("cpg: CPG %r does not exist on the array; it has: %s" % (cpg, ", ".join(names) or "none"))
+
+
+def present(module, client):
+    params = module.params
+    pool = common.find_pool(client, params["name"], required=False)
+    before = pool_view(pool)
+    if pool is None:
+        if not params["cpg"]:
+            raise common.ModuleFailure("cpg: required to create pool %r" % params["name"])
+        require_cpg(client, params["cpg"])
+        scheme = params["naming"]
+        if scheme == "auto":
+            scheme = naming.choose_scheme(client.cached("/system").get("systemVersion"))
+        pool = dict(name=params["name"], cpg=params["cpg"], naming=scheme, members=[])
+        if not module.check_mode:
+            try:
+                client.request("POST", "/volumesets", {"name": params["name"], "comment": common.pool_comment(params["cpg"], scheme)})
+            except common.WsapiError as err:
+                raise common.create_refused(err, params["name"]) or err
+    else:
+        if params["naming"] != "auto" and params["naming"] != pool["naming"]:
+            raise common.ModuleFailure("naming: pool %r names its volumes with the %r scheme, which cannot change" % (pool["name"], pool["naming"]))
+        if params["cpg"] and params["cpg"] != pool["cpg"]:
+            if pool["members"]:
+                raise common.ModuleFailure(
+                    "cpg: pool %r has %d volume(s) in CPG %r; moving them to %r is not supported. "
+                    "Empty the pool first or keep cpg: %s" % (pool["name"], len(pool["members"]), pool["cpg"], params["cpg"], pool["cpg"]))
+            require_cpg(client, params["cpg"])
+            pool = dict(pool, cpg=params["cpg"])
+            if not module.check_mode:
+                client.request("PUT", "/volumesets/" + pool["name"], {"comment": common.pool_comment(pool["cpg"], pool["naming"])}, idempotent=True)
+    after = pool_view(pool)
+    result = dict(changed=before != after, pool=after, diff=dict(before=before, after=after))
+    if not module.check_mode or before:
+        result["pool"] = dict(after, capacity=capacity(client, pool["cpg"]))
+    return result
+
+
+def absent(module, client):
+    params = module.params
+    pool = common.find_pool(client, params["name"], required=False)
+    if pool is None:
+        return dict(changed=False, pool={}, deleted_volumes=[], diff=dict(before={}, after={}))
+    before = pool_view(pool)
+    doomed = []
+    if pool["members"]:
+        if not params["force"]:
+            raise common.ModuleFailure(
+                "pool %r still has %d volume(s): %s. Delete them first, or set force: true to delete them with "
+                "their snapshots and exports" % (pool["name"], len(pool["members"]), ", ".join(sorted(pool["members"]))))
+        volumes = common.all_volumes(client)
+        for name in sorted(pool["members"]):
+            snapshots = common.snapshots_of(volumes, name)
+            doomed.append((name, snapshots, common.vluns_of(client, name)))
+    deleted = []
+    for name, snapshots, vluns in doomed:
+        deleted.extend(snapshot["name"] for snapshot in snapshots)
+        deleted.append(name)
+        if not module.check_mode:
+            common.delete_volume(client, name, pool["name"], snapshots, vluns)
+    if not module.check_mode:
+        client.request("DELETE", "/volumesets/" + pool["name"])
+    return dict(changed=True, pool={}, deleted_volumes=deleted, diff=dict(before=before, after={}))
+
+
+def main():
+    module = common.new_module(dict(
+        name=dict(type="str", required=True),
+        cpg=dict(type="str"),
+        naming=dict(type="str", default="auto", choices=["auto", "lxd", "compact"]),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        force=dict(type="bool", default=False),
+    ))
+    if not SET_NAME.match(module.params["name"]):
+        module.fail_json(msg="name: %r is not a valid pool name: use 1 to 31 letters, digits, '.', '_' or '-', "
+                             "not starting with '-'" % module.params["name"])
+    action = present if module.params["state"] == "present" else absent
+    common.run(module, lambda client: action(module, client))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,350 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, alletra.storage contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: alletra_snapshot
+short_description: Manage snapshots of volumes on HPE Alletra, and restore them
+version_added: 0.1.0
+description:
+  - Creates, deletes and restores snapshots (virtual copies) of a volume in a pool made by M(alletra.storage.alletra_pool).
+  - A snapshot has a user-facing name such as V(snap0), kept in its comment on the array, and an LXD-shaped array name
+    (C(s) + the parent's type prefix + a UUID). Without O(uuid) the UUID is derived from the parent and the user-facing name
+    (UUID version 5), so the array name is the same on every run.
+author:
+  - alletra.storage contributors
+extends_documentation_fragment:
+  - alletra.storage.alletra
+attributes:
+  check_mode:
+    support: full
+    description: Reports what would change and changes nothing.
+  diff_mode:
+    support: full
+    description: Shows the snapshot before and after.
+options:
+  pool:
+    description:
+      - Pool of the parent volume.
+    type: str
+    required: true
+  volume:
+    description:
+      - Array name of the parent volume. Mutually exclusive with O(volume_uuid).
+    type: str
+  volume_uuid:
+    description:
+      - LXD UUID of the parent volume; with O(volume_type) and O(content_type) it gives the parent's array name.
+    type: str
+  volume_type:
+    description:
+      - LXD volume type of the parent, used with O(volume_uuid), and of the snapshot's array name when the parent's name is not LXD-shaped.
+    type: str
+    choices: [container, virtual-machine, image, custom]
+    default: custom
+  content_type:
+    description:
+      - LXD content type of the parent, used like O(volume_type).
+    type: str
+    choices: [filesystem, block, iso]
+    default: filesystem
+  name:
+    description:
+      - User-facing name of the snapshot, for example V(snap0).
+      - Required unless O(pattern) is given with O(state=present).
+    type: str
+  uuid:
+    description:
+      - LXD UUID of the snapshot (its own C(volatile.uuid)), which gives its array name as LXD names it.
+      - When omitted, a UUID is derived from the parent and O(name).
+    type: str
+  pattern:
+    description:
+      - Name a new snapshot from a pattern with a C(%d) placeholder, as LXD's C(snapshots.pattern) does
+        (V(snap%d) gives V(snap0), then V(snap1), ...), taking the highest number among the parent's snapshots plus one.
+      - Every run with O(pattern) creates a new snapshot.
+    type: str
+  expiry:
+    description:
+      - When the snapshot expires, in LXD's C(snapshots.expiry) syntax, for example V(1d), V(2w), V(3H 30M)
+        (C(M) minutes, C(H) hours, C(d) days, C(w) weeks, C(m) months, C(y) years). Rounded up to whole hours.
+      - Applies when the snapshot is created.
+    type: str
+  read_only:
+    description:
+      - Create the snapshot read-only.
+    type: bool
+    default: true
+  state:
+    description:
+      - V(present) creates the snapshot if needed; V(absent) deletes it.
+      - V(restored) promotes the snapshot onto its parent, so the parent's data becomes the snapshot's again.
+        A restore is an action, so it reports a change on every run.
+    type: str
+    choices: [present, absent, restored]
+    default: present
+  force:
+    description:
+      - With O(state=restored), restore even while the parent is exported to a host. Restoring under a mounted filesystem corrupts it.
+      - With O(state=absent), also delete the snapshot's own snapshots and exports.
+    type: bool
+    default: false
+  task_timeout:
+    description:
+      - Seconds to wait for the array's restore task.
+    type: int
+    default: 3600
+"""
+
+EXAMPLES = r"""
+- name: Snapshot a custom volume as snap0, expiring in two weeks
+  alletra.storage.alletra_snapshot:
+    pool: lxd-pool
+    volume_uuid: 5a2504b0-6a6c-4849-8ee7-ddb0b674fd14
+    volume_type: custom
+    content_type: block
+    name: snap0
+    expiry: 2w
+
+- name: Take the next snapshot in the snap%d series
+  alletra.storage.alletra_snapshot:
+    pool: lxd-pool
+    volume: scratch01
+    pattern: snap%d
+  register: next_snapshot
+
+- name: Restore snap0 onto its volume
+  alletra.storage.alletra_snapshot:
+    pool: lxd-pool
+    volume_uuid: 5a2504b0-6a6c-4849-8ee7-ddb0b674fd14
+    volume_type: custom
+    content_type: block
+    name: snap0
+    state: restored
+
+- name: Delete snap0
+  alletra.storage.alletra_snapshot:
+    pool: lxd-pool
+    volume_uuid: 5a2504b0-6a6c-4849-8ee7-ddb0b674fd14
+    volume_type: custom
+    content_type: block
+    name: snap0
+    state: absent
+"""
+
+RETURN = r"""
+snapshot:
+  description: The snapshot after the task; empty when it is absent.
+  returned: always
+  type: dict
+  contains:
+    name:
+      description: Array name of the snapshot.
+      type: str
+      sample: su-1b4e28ba2fa1411d9c6c1c0bc4e3a3f1-b
+    snapshot_name:
+      description: User-facing name.
+      type: str
+      sample: snap0
+    uuid:
+      description: UUID in the array name.
+      type: str
+      sample: 1b4e28ba-2fa1-411d-9c6c-1c0bc4e3a3f1
+    parent:
+      description: Array name of the parent volume.
+      type: str
+      sample: u-5a2504b06a6c48498ee7ddb0b674fd14-b
+    created:
+      description: Creation time (ISO 8601) as the array reports it; null in check mode before creation.
+      type: str
+      sample: "2026-11-24T18:00:00+00:00"
+    expires:
+      description: Expiry time (ISO 8601); null when the snapshot does not expire.
+      type: str
+      sample: "2026-12-08T18:00:00+00:00"
+    read_only:
+      description: Whether the snapshot is read-only.
+      type: bool
+      sample: true
+snapshots:
+  description: The parent's snapshots after the task, oldest first.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{name: su-1b4e28ba2fa1411d9c6c1c0bc4e3a3f1-b, snapshot_name: snap0}]
+task:
+  description: The array task of a restore.
+  returned: when O(state=restored) and not in check mode
+  type: dict
+  sample: {id: 12, name: promote, status: 1}
+"""
+
+from ansible_collections.alletra.storage.plugins.module_utils import common, naming
+
+
+def snapshot_view(snapshot, pool_name):
+    if not snapshot:
+        return {}
+    facts = common.snapshot_facts(snapshot, pool_name)
+    return dict((key, facts[key]) for key in ("name", "snapshot_name", "uuid", "parent", "created", "expires", "read_only"))
+
+
+def diff_view(view):
+    return dict((key, value) for key, value in view.items() if key != "created")
+
+
+def resolve(module, client, pool):
+    """The parent volume, the snapshot's user-facing name, its array name and the parent's snapshots."""
+    params = module.params
+    parent_name = common.array_name(pool, params["volume"], params["volume_uuid"], params["volume_type"], params["content_type"], field="volume")
+    parent = common.get_volume(client, parent_name)
+    if parent is None or parent_name not in pool["members"]:
+        raise common.ModuleFailure("volume: %r is not a volume of pool %r" % (parent_name, pool["name"]))
+    existing = common.direct_snapshots(client, parent_name)
+    user_name = params["name"]
+    if user_name is None:
+        taken = [common.user_name_of(s) for s in existing]
+        try:
+            user_name = params["pattern"].replace("%d", str(naming.snapshot_pattern_next(params["pattern"], taken)))
+        except ValueError as err:
+            raise common.ModuleFailure("pattern: %s" % err)
+    array_name = common.snapshot_array_name(parent_name, user_name, params["uuid"], params["volume_type"], params["content_type"], pool["naming"])
+    return parent, user_name, array_name, existing
+
+
+def present(module, client, pool):
+    params = module.params
+    parent, user_name, array_name, existing = resolve(module, client, pool)
+    snapshot = next((s for s in existing if s["name"] == array_name), None)
+    if snapshot is None:
+        other = common.get_volume(client, array_name)
+        if other is not None:
+            raise common.ModuleFailure("name: array volume %r exists but is not a snapshot of %r; it is left alone" % (array_name, parent["name"]))
+    before = snapshot_view(snapshot, pool["name"])
+    if snapshot is not None:
+        if bool(snapshot.get("readOnly")) != params["read_only"]:
+            raise common.ModuleFailure(
+                "read_only: snapshot %r of %r exists and is %s; a snapshot cannot change that. Delete it and create it again"
+                % (user_name, parent["name"], "read-only" if snapshot.get("readOnly") else "writable"))
+        after = before
+    else:
+        parameters = {"name": array_name, "readOnly": params["read_only"], "comment": common.snapshot_comment(user_name)}
+        hours = naming.expiry_to_hours(params["expiry"])
+        if hours:
+            parameters["expirationHours"] = hours
+        if module.check_mode:
+            after = snapshot_view(dict(name=array_name, copyOf=parent["name"], copyType=3, readOnly=params["read_only"],
+                                       comment=parameters["comment"]), pool["name"])
+        else:
+            client.request("POST", "/volumes/" + parent["name"], {"action": "createSnapshot", "parameters": parameters})
+            snapshot = common.get_volume(client, array_name)
+            existing.append(snapshot)
+            after = snapshot_view(snapshot, pool["name"])
+    return dict(changed=diff_view(before) != diff_view(after), snapshot=after,
+                snapshots=[snapshot_view(s, pool["name"]) for s in existing],
+                diff=dict(before=diff_view(before), after=diff_view(after)))
+
+
+def find_snapshot(module, client, pool):
+    parent, user_name, array_name, existing = resolve(module, client, pool)
+    snapshot = next((s for s in existing if s["name"] == array_name), None)
+    return parent, user_name, snapshot, existing
+
+
+def restored(module, client, pool):
+    parent, user_name, snapshot, existing = find_snapshot(module, client, pool)
+    if snapshot is None:
+        raise common.ModuleFailure("name: volume %r has no snapshot %r to restore" % (parent["name"], user_name))
+    vluns = common.vluns_of(client, parent["name"])
+    if vluns and not module.params["force"]:
+        raise common.ModuleFailure(
+            "volume %r is exported to host(s) %s; restoring under a mounted filesystem corrupts it. "
+            "Detach it first, or set force: true" % (parent["name"], ", ".join(sorted(set(v.get("hostname") or "?" for v in vluns)))))
+    view = snapshot_view(snapshot, pool["name"])
+    result = dict(changed=True, snapshot=view, snapshots=[snapshot_view(s, pool["name"]) for s in existing],
+                  diff=dict(before=dict(parent=parent["name"], restored_from=None), after=dict(parent=parent["name"], restored_from=user_name)))
+    if not module.check_mode:
+        answer = client.request("PUT", "/volumes/" + snapshot["name"], {"action": 4}) or {}
+        if answer.get("taskid"):
+            try:
+                result["task"] = client.wait_task(answer["taskid"], timeout=module.params["task_timeout"])
+            except common.WsapiError as err:
+                raise common.ModuleFailure("restoring %r onto %r: %s" % (user_name, parent["name"], err), failed_step="restore task")
+    return result
+
+
+def absent(module, client, pool):
+    parent, user_name, snapshot, existing = find_snapshot(module, client, pool)
+    views = [snapshot_view(s, pool["name"]) for s in existing]
+    if snapshot is None:
+        return dict(changed=False, snapshot={}, snapshots=views, diff=dict(before={}, after={}))
+    children = common.snapshots_of(common.all_volumes(client), snapshot["name"])
+    vluns = common.vluns_of(client, snapshot["name"])
+    if (children or vluns) and not module.params["force"]:
+        reasons = []
+        if children:
+            reasons.append("has %d snapshot(s) of its own" % len(children))
+        if vluns:
+            reasons.append("is exported to host(s) %s" % ", ".join(sorted(set(v.get("hostname") or "?" for v in vluns))))
+        raise common.ModuleFailure("snapshot %r of %r %s. Set force: true to delete it anyway" % (user_name, parent["name"], " and ".join(reasons)))
+    if not module.check_mode:
+        common.delete_volume(client, snapshot["name"], None, children, vluns)
+    return dict(changed=True, snapshot={}, snapshots=[v for v in views if v["name"] != snapshot["name"]],
+                diff=dict(before=diff_view(snapshot_view(snapshot, pool["name"])), after={}))
+
+
+def main():
+    module = common.new_module(
+        dict(
+            pool=dict(type="str", required=True),
+            volume=dict(type="str"),
+            volume_uuid=dict(type="str"),
+            volume_type=dict(type="str", default="custom", choices=common.VOLUME_TYPE_CHOICES),
+            content_type=dict(type="str", default="filesystem", choices=common.CONTENT_TYPE_CHOICES),
+            name=dict(type="str"),
+            uuid=dict(type="str"),
+            pattern=dict(type="str"),
+            expiry=dict(type="str"),
+            read_only=dict(type="bool", default=True),
+            state=dict(type="str", default="present", choices=["present", "absent", "restored"]),
+            force=dict(type="bool", default=False),
+            task_timeout=dict(type="int", default=3600),
+        ),
+        mutually_exclusive=[("volume", "volume_uuid"), ("name", "pattern")],
+        required_one_of=[("volume", "volume_uuid"), ("name", "pattern")],
+    )
+    params = module.params
+    if params["pattern"] is not None and params["state"] != "present":
+        module.fail_json(msg="pattern: only used to create a snapshot (state: present); name the snapshot to %s it" % params["state"])
+    if params["pattern"] is not None and "%d" not in params["pattern"]:
+        module.fail_json(msg="pattern: %r has no %%d placeholder for the snapshot number" % params["pattern"])
+    if params["task_timeout"] <= 0:
+        module.fail_json(msg="task_timeout: must be a positive number of seconds, got %s" % params["task_timeout"])
+    try:
+        naming.expiry_to_hours(params["expiry"])
+    except ValueError as err:
+        module.fail_json(msg="expiry: %s" % err)
+    try:
+        common.array_name(dict(naming="lxd"), params["volume"], params["volume_uuid"], params["volume_type"], params["content_type"], field="volume")
+        if params["uuid"] is not None:
+            common.snapshot_array_name("check", params["name"] or "check", params["uuid"], params["volume_type"], params["content_type"], "lxd")
+    except common.ModuleFailure as failure:
+        module.fail_json(msg=failure.msg)
+
+    actions = dict(present=present, absent=absent, restored=restored)
+
+    def action(client):
+        pool = common.find_pool(client, params["pool"])
+        return actions[params["state"]](module, client, pool)
+
+    common.run(module, action)
+
+
+if __name__ == "__main__":
+    main()

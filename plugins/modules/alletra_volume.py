@@ -1,0 +1,490 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, alletra.storage contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: alletra_volume
+short_description: Manage thin volumes in a pool on HPE Alletra
+version_added: 0.1.0
+description:
+  - Creates, grows and deletes thin volumes in a pool made by M(alletra.storage.alletra_pool).
+  - A volume is named either directly with O(name), or from its LXD identity (O(uuid), O(volume_type), O(content_type))
+    exactly as LXD's C(alletra) driver names it, in the pool's naming scheme.
+  - Sizes are rounded up to a multiple of 256 MiB, as LXD does.
+  - Only volumes that are members of the named pool are ever changed or deleted.
+author:
+  - alletra.storage contributors
+extends_documentation_fragment:
+  - alletra.storage.alletra
+attributes:
+  check_mode:
+    support: full
+    description: Reports what would change and changes nothing.
+  diff_mode:
+    support: full
+    description: Shows the volume before and after.
+options:
+  pool:
+    description:
+      - Pool the volume belongs to.
+    type: str
+    required: true
+  name:
+    description:
+      - Array name of the volume.
+      - Mutually exclusive with O(uuid).
+    type: str
+  uuid:
+    description:
+      - LXD UUID of the volume (its C(volatile.uuid)); with O(volume_type) and O(content_type) it gives the array name,
+        for example V(u-5a2504b06a6c48498ee7ddb0b674fd14) for a custom filesystem volume.
+      - Mutually exclusive with O(name).
+    type: str
+  volume_type:
+    description:
+      - LXD volume type, used with O(uuid).
+    type: str
+    choices: [container, virtual-machine, image, custom]
+    default: custom
+  content_type:
+    description:
+      - LXD content type, used with O(uuid). V(iso) is only valid for V(custom) volumes.
+    type: str
+    choices: [filesystem, block, iso]
+    default: filesystem
+  size:
+    description:
+      - Size in LXD's notation (V(10GiB), V(512MiB), V(1.5TiB), V(10GB)) or in bytes.
+      - Rounded up to a multiple of 256 MiB, at least 256 MiB. New volumes default to V(10GiB).
+      - A larger size than the volume has grows it; a smaller one is refused, since volumes cannot shrink.
+      - When omitted, an existing volume keeps its size.
+    type: str
+  state:
+    description:
+      - V(present) creates or grows the volume; V(absent) deletes it.
+    type: str
+    choices: [present, absent]
+    default: present
+  force:
+    description:
+      - With O(state=absent), also delete the volume's snapshots and remove its exports to hosts.
+      - Without it, a volume that has snapshots or is exported is refused.
+    type: bool
+    default: false
+  source:
+    description:
+      - Create the volume as a copy of another volume of the array (a physical copy, done by array tasks).
+      - Only used when the volume does not exist yet. An existing destination is never overwritten; with
+        O(copy_snapshots=true) it must already have every snapshot of the source, or the task fails.
+      - The destination is never smaller than the source.
+    type: dict
+    suboptions:
+      pool:
+        description:
+          - Pool of the source volume. Defaults to O(pool).
+        type: str
+      name:
+        description:
+          - Array name of the source volume. Mutually exclusive with O(source.uuid).
+        type: str
+      uuid:
+        description:
+          - LXD UUID of the source volume, with O(source.volume_type) and O(source.content_type).
+        type: str
+      volume_type:
+        description:
+          - LXD volume type of the source.
+        type: str
+        choices: [container, virtual-machine, image, custom]
+        default: custom
+      content_type:
+        description:
+          - LXD content type of the source.
+        type: str
+        choices: [filesystem, block, iso]
+        default: filesystem
+  source_snapshot:
+    description:
+      - Make the volume from this snapshot of O(source) (its user-facing name such as V(snap0), or its array name)
+        instead of from the source volume itself.
+    type: str
+  copy_snapshots:
+    description:
+      - Carry the source's snapshots, as LXD does, oldest first; each keeps its user-facing name.
+      - For each snapshot the module copies it into the destination and snapshots the destination; last it copies the source volume.
+      - If a step fails, everything the task created is deleted again and the failure names the step.
+    type: bool
+    default: false
+  task_timeout:
+    description:
+      - Seconds to wait for each copy task of the array. A task still running then is cancelled and the copy undone.
+    type: int
+    default: 3600
+"""
+
+EXAMPLES = r"""
+- name: Create a custom block volume the way LXD names it
+  alletra.storage.alletra_volume:
+    pool: lxd-pool
+    uuid: 5a2504b0-6a6c-4849-8ee7-ddb0b674fd14
+    volume_type: custom
+    content_type: block
+    size: 20GiB
+  register: data_volume
+
+- name: Create a volume by array name with the default size (10GiB)
+  alletra.storage.alletra_volume:
+    pool: lxd-pool
+    name: scratch01
+
+- name: Grow it to 15GiB
+  alletra.storage.alletra_volume:
+    pool: lxd-pool
+    name: scratch01
+    size: 15GiB
+
+- name: Copy the block volume with its snapshots into another volume
+  alletra.storage.alletra_volume:
+    pool: lxd-pool
+    uuid: 0c6f1d1e-8a47-4a39-9d55-3b0c1f6a2e11
+    volume_type: custom
+    content_type: block
+    source:
+      uuid: 5a2504b0-6a6c-4849-8ee7-ddb0b674fd14
+      volume_type: custom
+      content_type: block
+    copy_snapshots: true
+
+- name: Make a volume from a snapshot
+  alletra.storage.alletra_volume:
+    pool: lxd-pool
+    name: from-snap0
+    source:
+      uuid: 5a2504b0-6a6c-4849-8ee7-ddb0b674fd14
+      volume_type: custom
+      content_type: block
+    source_snapshot: snap0
+
+- name: Delete a volume together with its snapshots
+  alletra.storage.alletra_volume:
+    pool: lxd-pool
+    name: scratch01
+    state: absent
+    force: true
+"""
+
+RETURN = r"""
+volume:
+  description: The volume after the task; empty when it is absent.
+  returned: always
+  type: dict
+  contains:
+    name:
+      description: Array name.
+      type: str
+      sample: u-5a2504b06a6c48498ee7ddb0b674fd14-b
+    pool:
+      description: Pool of the volume.
+      type: str
+      sample: lxd-pool
+    uuid:
+      description: LXD UUID decoded from the name; null for names that are not LXD-shaped.
+      type: str
+      sample: 5a2504b0-6a6c-4849-8ee7-ddb0b674fd14
+    volume_type:
+      description: LXD volume type decoded from the name.
+      type: str
+      sample: custom
+    content_type:
+      description: LXD content type decoded from the name.
+      type: str
+      sample: block
+    size_mib:
+      description: Size in MiB.
+      type: int
+      sample: 20480
+    size:
+      description: Size in LXD's notation.
+      type: str
+      sample: 20GiB
+    wwn:
+      description: SCSI WWN (upper case); a host finds the iSCSI device by it. Null in check mode before creation.
+      type: str
+      sample: 60002AC0000000000000000A00021F6B
+    nguid:
+      description: NVMe namespace GUID (upper case); a host finds the NVMe device by it. Null in check mode before creation.
+      type: str
+      sample: 00021F6B0000000A2AC0000000000000
+    cpg:
+      description: CPG that holds the volume.
+      type: str
+      sample: SSD_r6
+    snapshots:
+      description: User-facing names of the volume's snapshots, oldest first.
+      type: list
+      elements: str
+      sample: [snap0, snap1]
+copied_from:
+  description: What a copy was made from, and the snapshots it carried.
+  returned: when the task copied a volume
+  type: dict
+  sample: {volume: u-5a2504b06a6c48498ee7ddb0b674fd14-b, snapshot: null, snapshots: [snap0, snap1]}
+deleted_snapshots:
+  description: Array names of the snapshots deleted with O(force=true).
+  returned: when O(state=absent) deleted a volume
+  type: list
+  elements: str
+  sample: [su-1b4e28ba2fa1411d9c6c1c0bc4e3a3f1]
+"""
+
+from ansible_collections.alletra.storage.plugins.module_utils import common, naming
+
+VIEW_KEYS = ("name", "pool", "uuid", "volume_type", "content_type", "size_mib", "size", "wwn", "nguid", "cpg")
+
+
+def volume_view(volume, pool_name, snapshots=None):
+    if not volume:
+        return {}
+    facts = common.volume_facts(volume, pool_name)
+    view = dict((key, facts[key]) for key in VIEW_KEYS)
+    view["snapshots"] = [common.user_name_of(snapshot) for snapshot in snapshots or []]
+    return view
+
+
+def diff_view(view):
+    """What a diff compares: the identifiers the array assigns are not part of the desired state."""
+    return dict((key, value) for key, value in view.items() if key not in ("wwn", "nguid"))
+
+
+def find_member(client, pool, name, field="name"):
+    volume = common.get_volume(client, name)
+    if volume is not None and name not in pool["members"]:
+        raise common.ModuleFailure(
+            "%s: volume %r exists on the array but is not in pool %r; it is left alone" % (field, name, pool["name"]))
+    if volume is not None and volume.get("copyType") == 3:
+        raise common.ModuleFailure("%s: %r is a snapshot; manage it with alletra.storage.alletra_snapshot" % (field, name))
+    return volume
+
+
+class Copy(object):
+    """A copy of a volume (or of one of its snapshots), optionally with its snapshots, as LXD makes it."""
+
+    def __init__(self, module, client, pool, name):
+        params = module.params
+        source = params["source"]
+        self.client = client
+        self.pool = pool
+        self.name = name
+        self.timeout = params["task_timeout"]
+        source_pool = pool if source["pool"] in (None, pool["name"]) else common.find_pool(client, source["pool"])
+        source_name = common.array_name(source_pool, source["name"], source["uuid"], source["volume_type"], source["content_type"],
+                                        field="source")
+        self.source = find_member(client, source_pool, source_name, field="source")
+        if self.source is None:
+            raise common.ModuleFailure("source: pool %r has no volume %r" % (source_pool["name"], source_name))
+        snapshots = common.direct_snapshots(client, source_name)
+        self.origin = self.source
+        if params["source_snapshot"]:
+            self.origin = next((s for s in snapshots if params["source_snapshot"] in (s["name"], common.user_name_of(s))), None)
+            if self.origin is None:
+                raise common.ModuleFailure("source_snapshot: volume %r has no snapshot %r; it has: %s" % (
+                    source_name, params["source_snapshot"], ", ".join(common.user_name_of(s) for s in snapshots) or "none"))
+        self.snapshots = snapshots if params["copy_snapshots"] else []
+
+    def summary(self):
+        return dict(volume=self.source["name"], snapshot=common.user_name_of(self.origin) if self.origin is not self.source else None,
+                    snapshots=[common.user_name_of(s) for s in self.snapshots])
+
+    def size_mib(self, size_mib):
+        """The destination's size: what was asked, never less than the source."""
+        needed = naming.size_to_mib("%dMiB" % self.origin["sizeMiB"])
+        if size_mib and size_mib < self.origin["sizeMiB"]:
+            raise common.ModuleFailure("size: %s is smaller than the source %r (%s); a copy is never smaller than its source" % (
+                naming.format_mib(size_mib), self.origin["name"], naming.format_mib(self.origin["sizeMiB"])))
+        return max(size_mib or 0, needed)
+
+    def check_existing(self, volume):
+        """An existing destination is left alone, but only if it has every snapshot the copy would carry."""
+        have = set(common.user_name_of(s) for s in common.direct_snapshots(self.client, volume["name"]))
+        missing = [common.user_name_of(s) for s in self.snapshots if common.user_name_of(s) not in have]
+        if missing:
+            raise common.ModuleFailure(
+                "volume %r exists but lacks the source's snapshot(s) %s; it is not overwritten. Delete it to copy again, "
+                "or choose another destination" % (volume["name"], ", ".join(missing)))
+
+    def run(self, size_mib):
+        """Pre-create the destination, copy each snapshot and snapshot the destination, then copy the volume."""
+        client, pool, name = self.client, self.pool, self.name
+        created = []
+        step = "create destination %s" % name
+        try:
+            create(client, pool, name, size_mib)
+            for snapshot in self.snapshots:
+                user_name = common.user_name_of(snapshot)
+                step = "copy snapshot %s of %s into %s" % (user_name, self.source["name"], name)
+                self.physical_copy(snapshot["name"])
+                step = "snapshot %s as %s" % (name, user_name)
+                snapshot_name = common.snapshot_array_name(name, user_name, None, None, None, pool["naming"])
+                client.request("POST", "/volumes/" + name, {"action": "createSnapshot", "parameters": {
+                    "name": snapshot_name, "readOnly": bool(snapshot.get("readOnly")), "comment": common.snapshot_comment(user_name)}})
+                created.append(snapshot_name)
+            step = "copy %s into %s" % (self.origin["name"], name)
+            self.physical_copy(self.origin["name"])
+        except common.WsapiError as err:
+            raise common.ModuleFailure(
+                "copy to %r failed at step '%s': %s; %s" % (name, step, err, common.undo(client, created, pool["name"], [name])),
+                failed_step=step, wsapi_error=err.as_dict())
+
+    def physical_copy(self, source_name):
+        answer = self.client.request("POST", "/volumes/" + source_name, {"action": "createPhysicalCopy", "parameters": {
+            "destVolume": self.name, "saveSnapshot": False, "priority": 1}}) or {}
+        if not answer.get("taskid"):
+            return
+        try:
+            self.client.wait_task(answer["taskid"], timeout=self.timeout)
+        except common.WsapiTaskError:
+            # The copy outlived its timeout or failed: stop it so the destination can be undone.
+            try:
+                self.client.request("PUT", "/tasks/%s" % answer["taskid"], {"action": 1})
+            except common.WsapiError:
+                pass
+            raise
+
+
+def create(client, pool, name, size_mib):
+    """Create the volume and add it to the pool; undo the creation if the second step fails."""
+    try:
+        client.request("POST", "/volumes", {"name": name, "cpg": pool["cpg"], "sizeMiB": size_mib, "tpvv": True})
+    except common.WsapiError as err:
+        raise common.create_refused(err, name) or err
+    try:
+        client.request("PUT", "/volumesets/" + pool["name"], {"action": 1, "setmembers": [name]})
+    except common.WsapiError as err:
+        raise common.ModuleFailure("adding %s to pool %s failed: %s; %s" % (name, pool["name"], err, common.undo(client, [name])),
+                                   failed_step="add to pool", wsapi_error=err.as_dict())
+
+
+def present(module, client, pool, name, size_mib):
+    copy = Copy(module, client, pool, name) if module.params["source"] else None
+    volume = find_member(client, pool, name)
+    snapshots = common.direct_snapshots(client, name) if volume else []
+    before = volume_view(volume, pool["name"], snapshots)
+    result = {}
+    if volume is None:
+        if copy:
+            size_mib = copy.size_mib(size_mib)
+            result["copied_from"] = copy.summary()
+        size_mib = size_mib or naming.size_to_mib(None)
+        if module.check_mode:
+            planned = [dict(name="planned", comment=common.snapshot_comment(common.user_name_of(s))) for s in (copy.snapshots if copy else [])]
+            after = volume_view({"name": name, "sizeMiB": size_mib, "userCPG": pool["cpg"]}, pool["name"], planned)
+        else:
+            if copy:
+                copy.run(size_mib)
+            else:
+                create(client, pool, name, size_mib)
+            after = volume_view(common.get_volume(client, name), pool["name"], common.direct_snapshots(client, name))
+    else:
+        if copy:
+            copy.check_existing(volume)
+        after = before
+        if size_mib and size_mib != volume["sizeMiB"]:
+            if size_mib < volume["sizeMiB"]:
+                raise common.ModuleFailure(
+                    "size: volume %r has %s and cannot shrink to %s; give a size of at least %s or omit size"
+                    % (name, naming.format_mib(volume["sizeMiB"]), naming.format_mib(size_mib), naming.format_mib(volume["sizeMiB"])))
+            if module.check_mode:
+                after = dict(before, size_mib=size_mib, size=naming.format_mib(size_mib))
+            else:
+                try:
+                    client.request("PUT", "/volumes/" + name, {"action": 3, "sizeMiB": size_mib - volume["sizeMiB"]})
+                except common.WsapiError as err:
+                    raise common.create_refused(err, name) or err
+                after = volume_view(common.get_volume(client, name), pool["name"], snapshots)
+    result.update(changed=diff_view(before) != diff_view(after), volume=after, diff=dict(before=diff_view(before), after=diff_view(after)))
+    return result
+
+
+def absent(module, client, pool, name):
+    volume = find_member(client, pool, name) if pool else None
+    if volume is None:
+        return dict(changed=False, volume={}, diff=dict(before={}, after={}))
+    snapshots = common.snapshots_of(common.all_volumes(client), name)
+    vluns = common.vluns_of(client, name)
+    if (snapshots or vluns) and not module.params["force"]:
+        reasons = []
+        if snapshots:
+            reasons.append("has %d snapshot(s): %s" % (len(snapshots), ", ".join(common.user_name_of(s) for s in snapshots)))
+        if vluns:
+            reasons.append("is exported to host(s): %s" % ", ".join(sorted(set(v.get("hostname") or "?" for v in vluns))))
+        raise common.ModuleFailure("volume %r %s. Set force: true to delete it anyway" % (name, " and ".join(reasons)))
+    before = volume_view(volume, pool["name"], [s for s in snapshots if s.get("copyOf") == name])
+    if not module.check_mode:
+        common.delete_volume(client, name, pool["name"], snapshots, vluns)
+    return dict(changed=True, volume={}, deleted_snapshots=[s["name"] for s in snapshots],
+                diff=dict(before=diff_view(before), after={}))
+
+
+def main():
+    identity = dict(
+        volume_type=dict(type="str", default="custom", choices=common.VOLUME_TYPE_CHOICES),
+        content_type=dict(type="str", default="filesystem", choices=common.CONTENT_TYPE_CHOICES),
+    )
+    module = common.new_module(
+        dict(
+            pool=dict(type="str", required=True),
+            name=dict(type="str"),
+            uuid=dict(type="str"),
+            size=dict(type="str"),
+            state=dict(type="str", default="present", choices=["present", "absent"]),
+            force=dict(type="bool", default=False),
+            source=dict(type="dict", options=dict(
+                pool=dict(type="str"), name=dict(type="str"), uuid=dict(type="str"), **identity),
+                mutually_exclusive=[("name", "uuid")], required_one_of=[("name", "uuid")]),
+            source_snapshot=dict(type="str"),
+            copy_snapshots=dict(type="bool", default=False),
+            task_timeout=dict(type="int", default=3600),
+            **identity
+        ),
+        mutually_exclusive=[("name", "uuid"), ("source_snapshot", "copy_snapshots")],
+        required_one_of=[("name", "uuid")],
+        required_by=dict(source_snapshot="source"),
+    )
+    params = module.params
+    size_mib = None
+    try:
+        if params["size"] is not None:
+            size_mib = naming.size_to_mib(params["size"])
+    except ValueError as err:
+        module.fail_json(msg="size: %s" % err)
+    if params["copy_snapshots"] and not params["source"]:
+        module.fail_json(msg="copy_snapshots: needs source, the volume whose snapshots to copy")
+    if params["task_timeout"] <= 0:
+        module.fail_json(msg="task_timeout: must be a positive number of seconds, got %s" % params["task_timeout"])
+    try:
+        # Any scheme validates the identities; the pools' own schemes are applied once they are read.
+        common.array_name(dict(naming="lxd"), params["name"], params["uuid"], params["volume_type"], params["content_type"])
+        source = params["source"]
+        if source:
+            common.array_name(dict(naming="lxd"), source["name"], source["uuid"], source["volume_type"], source["content_type"], field="source")
+    except common.ModuleFailure as failure:
+        module.fail_json(msg=failure.msg)
+
+    def action(client):
+        pool = common.find_pool(client, params["pool"], required=params["state"] == "present")
+        name = common.array_name(pool or dict(naming="lxd"), params["name"], params["uuid"], params["volume_type"], params["content_type"])
+        if params["state"] == "present":
+            return present(module, client, pool, name, size_mib)
+        return absent(module, client, pool, name)
+
+    common.run(module, action)
+
+
+if __name__ == "__main__":
+    main()

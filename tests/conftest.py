@@ -1,0 +1,123 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, alletra.storage contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Shared by tests/unit and tests/integration.
+
+* Imports: the collection is imported as ``ansible_collections.alletra.storage...`` from the
+  collection tree that ``make tree`` builds: the first entry of ANSIBLE_COLLECTIONS_PATH, else
+  build/tree (which is then exported for playbook runs too).
+* ``sim``: a fresh in-process WSAPI simulator for each test (TLS, port 0).
+* ``sim_admin``: calls the simulator's control plane (/_sim) to read or arrange its state.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import sys
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SIM_USER = "3paradm"
+SIM_PASSWORD = "alletra-test-Pa55"
+
+
+def _collection_tree():
+    configured = os.environ.get("ANSIBLE_COLLECTIONS_PATH")
+    if configured:
+        return configured.split(os.pathsep)[0]
+    tree = os.path.join(REPO, "build", "tree")
+    os.environ["ANSIBLE_COLLECTIONS_PATH"] = tree
+    return tree
+
+
+TREE = _collection_tree()
+if not os.path.isdir(os.path.join(TREE, "ansible_collections", "alletra", "storage")):
+    pytest.exit("no collection tree at %s: run `make tree` first" % TREE, returncode=2)
+if TREE not in sys.path:
+    sys.path.insert(0, TREE)
+
+
+@pytest.fixture(scope="session")
+def sim_tls_dir(tmp_path_factory):
+    """One CA and server certificate for the whole run (each xdist worker has its own)."""
+    return str(tmp_path_factory.mktemp("sim-tls"))
+
+
+@pytest.fixture
+def sim(sim_tls_dir):
+    """A started simulator with an empty default array; stopped after the test."""
+    from alletra_sim import Simulator
+
+    simulator = Simulator(host="127.0.0.1", port=0, tls_dir=sim_tls_dir, user=SIM_USER, password=SIM_PASSWORD)
+    simulator.start()
+    try:
+        yield simulator
+    finally:
+        simulator.stop()
+
+
+class SimAdmin(object):
+    """The simulator's control plane (docs/design.md): JSON in, JSON out, no session key."""
+
+    def __init__(self, sim):
+        import requests
+
+        self.base = sim.url + "/_sim"
+        self.ca_path = sim.ca_path
+        self.http = requests.Session()
+
+    def _call(self, method, path, body=None):
+        # verify per request: a Session-level verify loses to REQUESTS_CA_BUNDLE in the environment.
+        answer = self.http.request(method, self.base + path, json=body, timeout=10, verify=self.ca_path)
+        assert answer.ok, "%s /_sim%s -> %s %s" % (method, path, answer.status_code, answer.text)
+        return answer.json() if answer.content else None
+
+    def state(self):
+        """Every object, with internal fields (volume dataId, sessions)."""
+        return self._call("GET", "/state")
+
+    def counters(self):
+        """Request counts by "METHOD /path", logins, logouts, sessions_open, ..."""
+        return self._call("GET", "/counters")
+
+    def reset_counters(self):
+        return self._call("POST", "/counters/reset")
+
+    def reset(self, persona=None):
+        """Back to an empty array with the default seed; counters zeroed."""
+        return self._call("POST", "/reset", {"persona": persona} if persona else {})
+
+    def seed(self, objects=None, **kwargs):
+        """Add or replace seed objects: seed({"cpgs": [{"name": "SSD_r6", "capacityMiB": n}]})."""
+        return self._call("POST", "/seed", dict(objects or {}, **kwargs))
+
+    def faults(self, fault=None, **kwargs):
+        """Arm one fault: faults({"expire_sessions": True}), faults(method=..., path=..., count=..., status=...)."""
+        return self._call("POST", "/faults", dict(fault or {}, **kwargs))
+
+    def clear_faults(self):
+        return self._call("DELETE", "/faults")
+
+    def config(self, settings=None, **kwargs):
+        """Change session_idle_timeout, session_limit or task_seconds live."""
+        return self._call("POST", "/config", dict(settings or {}, **kwargs))
+
+    def write(self, volume, used_mib=None):
+        """Simulate host writes to a volume: it gets a new dataId."""
+        return self._call("POST", "/volumes/%s/write" % volume, {} if used_mib is None else {"usedMiB": used_mib})
+
+    def close(self):
+        self.http.close()
+
+
+@pytest.fixture
+def sim_admin(sim):
+    admin = SimAdmin(sim)
+    try:
+        yield admin
+    finally:
+        admin.close()

@@ -1,0 +1,101 @@
+# -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Fixtures of the integration tests: real ansible-playbook runs against the simulator.
+
+``playbook(tasks)`` writes one play on localhost, runs it with the JSON callback and returns a
+Run. The connection options reach the modules through the ALLETRA_* environment variables, as
+AWX credentials would inject them.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import itertools
+import os
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from integration_support import ANSIBLE_PLAYBOOK, Array, Run
+
+
+@pytest.fixture
+def ansible_env(sim):
+    """The environment of a playbook run: collection tree, simulator credentials, JSON output."""
+    env = dict(os.environ)
+    env.update(
+        ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
+        ANSIBLE_CALLBACK_RESULT_FORMAT="json",
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_RETRY_FILES_ENABLED="0",
+        ANSIBLE_LOCALHOST_WARNING="0",
+        ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
+        ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+        ALLETRA_WSAPI_URL=sim.url,
+        ALLETRA_USERNAME=sim.user,
+        ALLETRA_PASSWORD=sim.password,
+        ALLETRA_CA_PATH=sim.ca_path,
+    )
+    return env
+
+
+@pytest.fixture
+def playbook(ansible_env, tmp_path, sim_admin):
+    """Run tasks (a list of task dicts, or a path to a playbook) with ansible-playbook.
+
+    Every run must leave no WSAPI session open. Unless ``rerun=False`` (or in check mode), the
+    same playbook runs a second time and must report no change: every integration playbook is
+    proved idempotent.
+    """
+    numbers = itertools.count(1)
+
+    def execute(path, check, diff, extra_args, env):
+        command = [ANSIBLE_PLAYBOOK, "-i", "localhost,", path]
+        if check:
+            command.append("--check")
+        if diff:
+            command.append("--diff")
+        command.extend(extra_args)
+        run_env = dict(ansible_env)
+        run_env.update(env or {})
+        run_env = dict((key, value) for key, value in run_env.items() if value is not None)
+        return Run(subprocess.run(command, env=run_env, capture_output=True, text=True, timeout=300), path)
+
+    def run(tasks, check=False, diff=False, extra_args=(), env=None, play_options=None, rerun=None, check_sessions=True):
+        if isinstance(tasks, str):
+            path = tasks
+        else:
+            path = str(tmp_path / ("play%d.yml" % next(numbers)))
+            play = dict(name="integration", hosts="localhost", connection="local", gather_facts=False, tasks=tasks)
+            play.update(play_options or {})
+            with open(path, "w") as handle:
+                yaml.safe_dump([play], handle, sort_keys=False)
+        first = execute(path, check, diff, extra_args, env)
+        if check_sessions:
+            assert sim_admin.counters()["sessions_open"] == 0, "a WSAPI session was left open by %s" % path
+        if rerun is None:
+            rerun = not check
+        if rerun:
+            second = execute(path, check, diff, extra_args, env)
+            changed = [name for name, result in second.results if result.get("changed")]
+            assert second.changed == 0 and not changed, "second run of %s changed: %s" % (path, changed)
+            assert second.failures == first.failures, "second run of %s failed differently" % path
+        return first
+
+    return run
+
+
+@pytest.fixture
+def array(sim):
+    return Array(sim)
+
+
+@pytest.fixture
+def cpg(sim_admin):
+    """The CPG the examples and tests use, with room for a few TiB of thin volumes."""
+    sim_admin.seed({"cpgs": [{"name": "SSD_r6", "capacityMiB": 4 * 1024 * 1024}]})
+    return "SSD_r6"
+

@@ -1,0 +1,99 @@
+# -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Helpers of the integration tests: playbook results, array reads, failure checks."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import sys
+
+ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
+
+
+class Run(object):
+    """One ansible-playbook run: its exit code, per-task results and stats."""
+
+    def __init__(self, process, playbook_path):
+        self.rc = process.returncode
+        self.stderr = process.stderr
+        self.playbook_path = playbook_path
+        try:
+            self.report = json.loads(process.stdout)
+        except ValueError:
+            raise AssertionError("ansible-playbook printed no JSON (rc %s):\n%s\n%s" % (self.rc, process.stdout[-3000:], process.stderr[-3000:]))
+        self.results = []
+        for play in self.report["plays"]:
+            for task in play["tasks"]:
+                result = task["hosts"].get("localhost")
+                if result is not None:
+                    self.results.append((task["task"]["name"], result))
+        self.stats = self.report["stats"].get("localhost", {})
+
+    def __getitem__(self, name):
+        """The result of the task called ``name``."""
+        matches = [result for task_name, result in self.results if task_name == name]
+        assert matches, "no task %r in %s" % (name, [task_name for task_name, _ in self.results])
+        return matches[-1]
+
+    @property
+    def changed(self):
+        return self.stats.get("changed", 0)
+
+    @property
+    def failures(self):
+        return self.stats.get("failures", 0)
+
+    def module_results(self):
+        """Results of the tasks that ran a module of this collection."""
+        return [(name, result) for name, result in self.results if result.get("invocation") or result.get("msg") or "changed" in result]
+
+
+def assert_clean_failure(result, *words):
+    """A failed task whose message names what went wrong, with no traceback."""
+    assert result.get("failed"), "task did not fail: %r" % (result,)
+    message = result.get("msg", "")
+    for word in words:
+        assert word in message, "%r not in message %r" % (word, message)
+    for key in ("exception", "module_stderr", "module_stdout"):
+        assert not result.get(key), "task leaked %s: %r" % (key, result.get(key))
+    assert "Traceback" not in json.dumps(result)
+
+
+class Array(object):
+    """Reads (and, for test set-up, changes) the simulated array through the WSAPI itself."""
+
+    def __init__(self, sim):
+        self.sim = sim
+
+    def client(self):
+        from ansible_collections.alletra.storage.plugins.module_utils.wsapi import WsapiClient
+        return WsapiClient(self.sim.url, self.sim.user, self.sim.password, ca_path=self.sim.ca_path, timeout=10)
+
+    def call(self, method, path, body=None, query=None):
+        with self.client() as client:
+            return client.request(method, path, body, query=query)
+
+    def members(self, path, query=None):
+        with self.client() as client:
+            return client.members(path, query=query)
+
+    def volumes(self):
+        return dict((volume["name"], volume) for volume in self.members("/volumes"))
+
+    def volume_sets(self):
+        return dict((volume_set["name"], volume_set) for volume_set in self.members("/volumesets"))
+
+    def vluns(self):
+        return self.members("/vluns")
+
+    def snapshot(self):
+        """Everything a test compares to prove that nothing changed."""
+        return dict(volumes=self.volumes(), volume_sets=self.volume_sets(), hosts=self.members("/hosts"), vluns=self.vluns())
+
+
+def data_ids(sim_admin):
+    """The simulator's data identity of every volume, by name."""
+    return dict((volume["name"], volume["dataId"]) for volume in sim_admin.state()["volumes"])

@@ -1,0 +1,144 @@
+# -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""alletra_volume through ansible-playbook: names, sizes, grow, delete safety, check and diff."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from integration_support import assert_clean_failure
+
+UUID = "5a2504b0-6a6c-4849-8ee7-ddb0b674fd14"
+VM_BLOCK = "v-5a2504b06a6c48498ee7ddb0b674fd14-b"
+
+
+def volume_task(name="volume", **options):
+    options.setdefault("pool", "lxd-pool")
+    return {"name": name, "alletra.storage.alletra_volume": options, "register": "result"}
+
+
+def by_identity(**options):
+    options.setdefault("uuid", UUID)
+    options.setdefault("volume_type", "virtual-machine")
+    options.setdefault("content_type", "block")
+    return volume_task(**options)
+
+
+@pytest.fixture
+def pool(playbook, cpg):
+    run = playbook([{"name": "pool", "alletra.storage.alletra_pool": {"name": "lxd-pool", "cpg": cpg}}])
+    assert run.failures == 0
+    return "lxd-pool"
+
+
+def test_create_names_the_volume_as_lxd_does_and_is_idempotent(playbook, array, pool, sim_admin):
+    first = playbook([by_identity(size="700MiB")], diff=True)
+    assert first.changed == 1 and first.failures == 0
+    volume = first["volume"]["volume"]
+    assert volume["name"] == VM_BLOCK
+    assert (volume["uuid"], volume["volume_type"], volume["content_type"]) == (UUID, "virtual-machine", "block")
+    assert volume["size_mib"] == 768 and volume["size"] == "768MiB"
+    on_array = array.volumes()[VM_BLOCK]
+    assert on_array["sizeMiB"] == 768 and on_array["userCPG"] == "SSD_r6"
+    assert on_array["provisioningType"] == 2  # thin
+    assert volume["wwn"] == on_array["wwn"].upper() and volume["nguid"] == on_array["nguid"].upper()
+    assert array.volume_sets()[pool]["setmembers"] == [VM_BLOCK]
+    assert first["volume"]["diff"]["before"] == {}
+    assert first["volume"]["diff"]["after"]["size_mib"] == 768
+
+    assert sim_admin.counters()["sessions_open"] == 0
+
+
+def test_default_size_is_10GiB(playbook, array, pool):
+    run = playbook([volume_task(name="volume", uuid=UUID)])
+    assert run["volume"]["volume"]["name"] == "u-5a2504b06a6c48498ee7ddb0b674fd14"
+    assert array.volumes()["u-5a2504b06a6c48498ee7ddb0b674fd14"]["sizeMiB"] == 10240
+
+
+def test_grow_adds_the_difference_and_shrink_is_refused(playbook, array, pool, sim_admin):
+    playbook([by_identity(size="1GiB")])
+    checked = playbook([by_identity(size="2GiB")], check=True, diff=True)
+    assert checked.changed == 1
+    assert checked["volume"]["diff"]["before"]["size_mib"] == 1024
+    assert checked["volume"]["diff"]["after"]["size_mib"] == 2048
+    assert array.volumes()[VM_BLOCK]["sizeMiB"] == 1024
+
+    sim_admin.reset_counters()
+    grown = playbook([by_identity(size="1.5GiB"), by_identity(name="again", size="1536MiB")])
+    assert grown["volume"]["changed"] and not grown["again"]["changed"]
+    assert array.volumes()[VM_BLOCK]["sizeMiB"] == 1536
+    assert sim_admin.counters()["requests"]["PUT /api/v1/volumes/" + VM_BLOCK] == 1
+
+    shrink = playbook([dict(by_identity(size="1GiB"), ignore_errors=True)])
+    assert_clean_failure(shrink["volume"], "size", "cannot shrink", "1536MiB")
+    assert array.volumes()[VM_BLOCK]["sizeMiB"] == 1536
+
+
+def test_omitted_size_keeps_the_size(playbook, array, pool):
+    playbook([by_identity(size="2GiB")])
+    run = playbook([by_identity()])
+    assert run.changed == 0 and run["volume"]["volume"]["size_mib"] == 2048
+
+
+def test_absent_deletes_and_is_idempotent(playbook, array, pool):
+    playbook([by_identity(size="1GiB")])
+    checked = playbook([by_identity(state="absent")], check=True)
+    assert checked.changed == 1 and VM_BLOCK in array.volumes()
+    run = playbook([by_identity(state="absent")], diff=True)
+    assert run.changed == 1 and run["volume"]["diff"]["before"]["name"] == VM_BLOCK
+    assert VM_BLOCK not in array.volumes()
+    assert array.volume_sets()[pool]["setmembers"] == []
+
+
+def test_absent_refuses_a_volume_with_snapshots_unless_forced(playbook, array, pool):
+    playbook([
+        by_identity(size="1GiB"),
+        {"name": "snap", "alletra.storage.alletra_snapshot": {"pool": pool, "volume": VM_BLOCK, "name": "snap0"}},
+    ])
+    refused = playbook([dict(by_identity(state="absent"), ignore_errors=True)])
+    assert_clean_failure(refused["volume"], "snap0", "force")
+    assert len(array.volumes()) == 2
+    forced = playbook([by_identity(state="absent", force=True)])
+    assert forced.changed == 1 and len(forced["volume"]["deleted_snapshots"]) == 1
+    assert array.volumes() == {}
+
+
+def test_absent_refuses_an_exported_volume_unless_forced(playbook, array, pool):
+    playbook([by_identity(size="1GiB")])
+    array.call("POST", "/hosts", {"name": "host01-nvme", "NQN": "nqn.2014-08.org.nvmexpress:uuid:5b71928e-0000-4000-8000-000000000001"})
+    array.call("POST", "/vluns", {"volumeName": VM_BLOCK, "hostname": "host01-nvme", "lun": 0, "autoLun": True})
+    refused = playbook([dict(by_identity(state="absent"), ignore_errors=True)])
+    assert_clean_failure(refused["volume"], "exported", "host01-nvme")
+    assert VM_BLOCK in array.volumes() and array.vluns()
+    forced = playbook([by_identity(state="absent", force=True)])
+    assert forced.changed == 1
+    assert VM_BLOCK not in array.volumes() and array.vluns() == []
+    assert [host["name"] for host in array.members("/hosts")] == ["host01-nvme"]
+
+
+def test_a_volume_outside_the_pool_is_never_touched(playbook, array, pool, cpg):
+    array.call("POST", "/volumes", {"name": "foreign", "cpg": cpg, "sizeMiB": 1024, "tpvv": True})
+    run = playbook([
+        dict(volume_task("grow", name="foreign", size="2GiB"), ignore_errors=True),
+        dict(volume_task("delete", name="foreign", state="absent", force=True), ignore_errors=True),
+    ])
+    assert_clean_failure(run["grow"], "not in pool", "left alone")
+    assert_clean_failure(run["delete"], "not in pool", "left alone")
+    assert array.volumes()["foreign"]["sizeMiB"] == 1024
+
+
+def test_compact_names_fit_31_characters(playbook, array, sim_admin):
+    sim_admin.reset("3par")
+    sim_admin.seed({"cpgs": [{"name": "FC_r1", "capacityMiB": 1024 * 1024}]})
+    run = playbook([
+        {"name": "pool", "alletra.storage.alletra_pool": {"name": "old-pool", "cpg": "FC_r1"}},
+        volume_task(pool="old-pool", uuid=UUID, volume_type="virtual-machine", content_type="block", size="1GiB"),
+        {"name": "info", "alletra.storage.alletra_info": {"gather_subset": ["volumes"], "pool": "old-pool"}},
+    ])
+    volume = run["volume"]["volume"]
+    assert len(volume["name"]) <= 31 and volume["name"].startswith("v-") and volume["name"].endswith("-b")
+    assert volume["uuid"] == UUID
+    assert run["info"]["info"]["volumes"][0]["uuid"] == UUID
+    assert list(array.volumes()) == [volume["name"]]

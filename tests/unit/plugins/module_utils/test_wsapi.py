@@ -1,0 +1,189 @@
+# -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The WSAPI client against a live simulator: sessions, errors, retries, TLS, tasks."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import socket
+
+import pytest
+
+from ansible_collections.alletra.storage.plugins.module_utils import wsapi
+
+PASSWORD = "s3cret-Pa55"
+
+
+def client_for(sim, **kwargs):
+    options = dict(ca_path=sim.ca_path, timeout=5, retries=3, backoff=0.01)
+    options.update(kwargs)
+    return wsapi.WsapiClient(sim.url, sim.user, sim.password, **options)
+
+
+def writes(counters):
+    """Requests that could have changed the array (logins and logouts aside)."""
+    return dict((key, count) for key, count in counters["requests"].items()
+                if not key.startswith(("GET ", "POST /api/v1/credentials", "DELETE /api/v1/credentials")))
+
+
+def test_session_is_opened_once_and_always_deleted(sim, sim_admin):
+    with client_for(sim) as client:
+        client.request("GET", "/system")
+        client.request("GET", "/cpgs")
+        assert sim_admin.counters()["sessions_open"] == 1
+    counters = sim_admin.counters()
+    assert counters["logins"] == 1
+    assert counters["logouts"] == 1
+    assert counters["sessions_open"] == 0
+
+
+def test_session_is_deleted_when_the_caller_fails(sim, sim_admin):
+    with pytest.raises(RuntimeError):
+        with client_for(sim) as client:
+            client.request("GET", "/system")
+            raise RuntimeError("caller failed")
+    assert sim_admin.counters()["sessions_open"] == 0
+
+
+def test_expired_session_logs_in_again_once(sim, sim_admin):
+    with client_for(sim) as client:
+        client.request("GET", "/system")
+        sim_admin.faults({"expire_sessions": True})
+        assert client.request("GET", "/system")["name"]
+    counters = sim_admin.counters()
+    assert counters["logins"] == 2
+    assert counters["sessions_open"] == 0
+
+
+def test_missing_object_is_a_typed_error(sim):
+    with client_for(sim) as client:
+        with pytest.raises(wsapi.WsapiError) as caught:
+            client.request("GET", "/volumes/no-such-volume")
+        assert caught.value.status == 404
+        assert caught.value.code == wsapi.NON_EXISTENT_VOL
+        assert "no-such-volume" in str(caught.value)
+        assert client.get_or_none("/volumes/no-such-volume", wsapi.NON_EXISTENT_VOL) is None
+
+
+def test_wrong_password_is_refused_and_never_shown(sim, sim_admin):
+    client = wsapi.WsapiClient(sim.url, sim.user, PASSWORD, ca_path=sim.ca_path, timeout=5)
+    with pytest.raises(wsapi.WsapiError) as caught:
+        with client:
+            client.request("GET", "/system")
+    assert caught.value.status == 403 and caught.value.code == wsapi.INV_USER_PASS
+    assert PASSWORD not in str(caught.value) and PASSWORD not in repr(caught.value.as_dict())
+    assert sim_admin.counters()["sessions_open"] == 0
+
+
+def test_idempotent_request_is_retried_after_server_errors(sim, sim_admin):
+    with client_for(sim) as client:
+        client.request("GET", "/system")
+        sim_admin.faults({"method": "GET", "path": "/api/v1/cpgs", "count": 2, "status": 503, "code": 1, "desc": "busy"})
+        assert client.members("/cpgs")
+    assert sim_admin.counters()["requests"]["GET /api/v1/cpgs"] == 3
+
+
+def test_retries_are_bounded(sim, sim_admin):
+    with client_for(sim, retries=2) as client:
+        sim_admin.faults({"method": "GET", "path": "/api/v1/cpgs", "count": 10, "status": 503, "code": 1, "desc": "busy"})
+        with pytest.raises(wsapi.WsapiError) as caught:
+            client.members("/cpgs")
+    assert caught.value.status == 503
+    assert sim_admin.counters()["requests"]["GET /api/v1/cpgs"] == 3
+
+
+def test_post_is_not_repeated_after_a_server_error(sim, sim_admin):
+    with client_for(sim) as client:
+        sim_admin.faults({"method": "POST", "path": "/api/v1/volumesets", "count": 1, "status": 503, "code": 1, "desc": "busy"})
+        with pytest.raises(wsapi.WsapiError) as caught:
+            client.request("POST", "/volumesets", {"name": "pool1"})
+        assert caught.value.status == 503
+        assert client.get_or_none("/volumesets/pool1", wsapi.NON_EXISTENT_SET) is None
+    assert sim_admin.counters()["requests"]["POST /api/v1/volumesets"] == 1
+
+
+def test_post_whose_answer_was_lost_is_not_repeated(sim, sim_admin):
+    with client_for(sim) as client:
+        client.request("GET", "/system")
+        sim_admin.faults({"method": "POST", "path": "/api/v1/volumesets", "count": 1, "drop": True})
+        with pytest.raises(wsapi.WsapiError) as caught:
+            client.request("POST", "/volumesets", {"name": "pool1"})
+        assert caught.value.status is None
+        assert "no answer" in str(caught.value)
+    assert sim_admin.counters()["requests"]["POST /api/v1/volumesets"] == 1
+
+
+def test_get_whose_connection_dropped_is_retried(sim, sim_admin):
+    with client_for(sim) as client:
+        client.request("GET", "/system")
+        sim_admin.faults({"method": "GET", "path": "/api/v1/cpgs", "count": 1, "drop": True})
+        assert client.members("/cpgs")
+    assert sim_admin.counters()["requests"]["GET /api/v1/cpgs"] == 2
+
+
+def test_slow_array_times_out_with_a_clear_message(sim, sim_admin):
+    sim_admin.faults({"latency_ms": 1500})
+    client = client_for(sim, timeout=0.5, retries=1)
+    with pytest.raises(wsapi.WsapiError) as caught:
+        with client:
+            client.request("GET", "/system")
+    assert "no answer" in str(caught.value)
+
+
+def test_unreachable_array_is_retried_then_reported():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    client = wsapi.WsapiClient("https://127.0.0.1:%d" % port, "u", PASSWORD, timeout=2, retries=2, backoff=0.01)
+    with pytest.raises(wsapi.WsapiError) as caught:
+        with client:
+            client.request("POST", "/volumes", {"name": "v"})
+    assert "no answer from https://127.0.0.1:%d" % port in str(caught.value)
+    assert PASSWORD not in str(caught.value)
+
+
+def test_certificate_is_verified_by_default(sim, sim_admin):
+    client = wsapi.WsapiClient(sim.url, sim.user, sim.password, timeout=5)
+    with pytest.raises(wsapi.WsapiError) as caught:
+        with client:
+            client.request("GET", "/system")
+    assert "ca_path" in str(caught.value) and "validate_certs" in str(caught.value)
+    assert sim_admin.counters()["logins"] == 0
+
+
+def test_verification_can_be_turned_off(sim, sim_admin):
+    with wsapi.WsapiClient(sim.url, sim.user, sim.password, validate_certs=False, timeout=5) as client:
+        assert client.request("GET", "/system")["name"]
+    assert sim_admin.counters()["sessions_open"] == 0
+
+
+def test_url_may_end_in_api_v1_and_must_have_a_scheme(sim):
+    with wsapi.WsapiClient(sim.url + "/api/v1/", sim.user, sim.password, ca_path=sim.ca_path) as client:
+        assert client.api_version()["major"] == 1
+    with pytest.raises(wsapi.WsapiError) as caught:
+        wsapi.WsapiClient("array.example.com", "u", PASSWORD)
+    assert "https://" in str(caught.value)
+
+
+def test_wait_task_returns_the_finished_copy(sim, sim_admin):
+    with client_for(sim) as client:
+        client.request("POST", "/volumes", {"name": "src", "cpg": "SSD_r6", "sizeMiB": 1024, "tpvv": True})
+        client.request("POST", "/volumes", {"name": "dst", "cpg": "SSD_r6", "sizeMiB": 1024, "tpvv": True})
+        answer = client.request("POST", "/volumes/src", {"action": "createPhysicalCopy", "parameters": {"destVolume": "dst"}})
+        task = client.wait_task(answer["taskid"], timeout=30, poll_interval=0.1)
+    assert task["status"] == wsapi.TASK_DONE
+    volumes = dict((v["name"], v) for v in sim_admin.state()["volumes"])
+    assert volumes["dst"]["dataId"] == volumes["src"]["dataId"]
+
+
+def test_wait_task_gives_up_after_its_timeout(sim, sim_admin):
+    sim_admin.config({"task_seconds": 30})
+    with client_for(sim) as client:
+        client.request("POST", "/volumes", {"name": "src", "cpg": "SSD_r6", "sizeMiB": 1024, "tpvv": True})
+        client.request("POST", "/volumes", {"name": "dst", "cpg": "SSD_r6", "sizeMiB": 1024, "tpvv": True})
+        answer = client.request("POST", "/volumes/src", {"action": "createPhysicalCopy", "parameters": {"destVolume": "dst"}})
+        with pytest.raises(wsapi.WsapiTaskError) as caught:
+            client.wait_task(answer["taskid"], timeout=0.5, poll_interval=0.1)
+    assert "still running" in str(caught.value)
+    assert caught.value.task["status"] == wsapi.TASK_ACTIVE
