@@ -155,14 +155,17 @@ class WsapiClient(object):
         self._cache = {}
         self._http = requests.Session()
         self._http.headers.update({"Accept": "application/json", "User-Agent": user_agent})
+        # verify goes with every request: requests lets REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE in the
+        # environment override a Session-level verify, which would silently ignore ca_path.
+        self._verify = True
         if not validate_certs:
-            self._http.verify = False
+            self._verify = False
             try:
                 requests.packages.urllib3.disable_warnings()
             except AttributeError:  # pragma: no cover
                 pass
         elif ca_path:
-            self._http.verify = ca_path
+            self._verify = ca_path
 
     def __enter__(self):
         return self
@@ -278,7 +281,8 @@ class WsapiClient(object):
         while True:
             attempt += 1
             try:
-                response = self._http.request(method, url, data=data, params=params, headers=headers, timeout=self.timeout)
+                response = self._http.request(method, url, data=data, params=params, headers=headers,
+                                              timeout=self.timeout, verify=self._verify)
             except requests_exceptions.SSLError as err:
                 raise WsapiError(
                     "cannot verify the TLS certificate of %s: %s. Set ca_path to the CA that signed the array's "

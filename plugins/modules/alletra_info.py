@@ -16,7 +16,7 @@ description:
   - Reads the array with one request per collection (no request per object).
   - Volumes and snapshots carry their LXD identity decoded from their names, so a pool's inventory can be rebuilt from the array alone.
 author:
-  - alletra.storage contributors
+  - alletra.storage contributors (@alletra-storage)
 extends_documentation_fragment:
   - alletra.storage.alletra
 attributes:
@@ -160,9 +160,9 @@ def host_view(host):
     paths = [("nvme", p.get("NQN")) for p in host.get("NVMETCPPaths") or []]
     paths += [("iscsi", p.get("name")) for p in host.get("iSCSIPaths") or []]
     paths += [("fc", p.get("wwn")) for p in host.get("FCPaths") or []]
-    protocols = sorted(set(protocol for protocol, _ in paths))
+    protocols = sorted(set(path[0] for path in paths))
     return dict(name=host["name"], protocol=protocols[0] if len(protocols) == 1 else (protocols or None),
-                initiators=[initiator for _, initiator in paths if initiator], persona=host.get("persona"),
+                initiators=[path[1] for path in paths if path[1]], persona=host.get("persona"),
                 comment=(host.get("descriptors") or {}).get("comment"))
 
 

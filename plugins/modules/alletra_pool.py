@@ -18,7 +18,7 @@ description:
     so later tasks need only the pool name.
   - A volume set of the same name that this collection did not create is never adopted or deleted.
 author:
-  - alletra.storage contributors
+  - alletra.storage contributors (@alletra-storage)
 extends_documentation_fragment:
   - alletra.storage.alletra
 attributes:

@@ -18,7 +18,7 @@ description:
     (C(s) + the parent's type prefix + a UUID). Without O(uuid) the UUID is derived from the parent and the user-facing name
     (UUID version 5), so the array name is the same on every run.
 author:
-  - alletra.storage contributors
+  - alletra.storage contributors (@alletra-storage)
 extends_documentation_fragment:
   - alletra.storage.alletra
 attributes:
@@ -270,7 +270,11 @@ def restored(module, client, pool):
     result = dict(changed=True, snapshot=view, snapshots=[snapshot_view(s, pool["name"]) for s in existing],
                   diff=dict(before=dict(parent=parent["name"], restored_from=None), after=dict(parent=parent["name"], restored_from=user_name)))
     if not module.check_mode:
-        answer = client.request("PUT", "/volumes/" + snapshot["name"], {"action": 4}) or {}
+        promote = {"action": 4}
+        if vluns:
+            # The array refuses to promote onto an exported parent (409/34) unless told it is online.
+            promote["online"] = True
+        answer = client.request("PUT", "/volumes/" + snapshot["name"], promote) or {}
         if answer.get("taskid"):
             try:
                 result["task"] = client.wait_task(answer["taskid"], timeout=module.params["task_timeout"])

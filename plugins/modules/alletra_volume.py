@@ -19,7 +19,7 @@ description:
   - Sizes are rounded up to a multiple of 256 MiB, as LXD does.
   - Only volumes that are members of the named pool are ever changed or deleted.
 author:
-  - alletra.storage contributors
+  - alletra.storage contributors (@alletra-storage)
 extends_documentation_fragment:
   - alletra.storage.alletra
 attributes:
@@ -244,6 +244,7 @@ deleted_snapshots:
 """
 
 from ansible_collections.alletra.storage.plugins.module_utils import common, naming
+from ansible_collections.alletra.storage.plugins.module_utils.wsapi import WsapiTaskError
 
 VIEW_KEYS = ("name", "pool", "uuid", "volume_type", "content_type", "size_mib", "size", "wwn", "nguid", "cpg")
 
@@ -325,6 +326,7 @@ class Copy(object):
         step = "create destination %s" % name
         try:
             create(client, pool, name, size_mib)
+            created.append(name)
             for snapshot in self.snapshots:
                 user_name = common.user_name_of(snapshot)
                 step = "copy snapshot %s of %s into %s" % (user_name, self.source["name"], name)
@@ -348,7 +350,7 @@ class Copy(object):
             return
         try:
             self.client.wait_task(answer["taskid"], timeout=self.timeout)
-        except common.WsapiTaskError:
+        except WsapiTaskError:
             # The copy outlived its timeout or failed: stop it so the destination can be undone.
             try:
                 self.client.request("PUT", "/tasks/%s" % answer["taskid"], {"action": 1})

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from alletra_sim import Simulator
-from conftest import PASSWORD, USER, Api, assert_error
+from sim_support import PASSWORD, USER, Api, assert_error
 
 
 def test_reset_seed_state_config(api):

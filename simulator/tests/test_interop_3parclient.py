@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import PASSWORD, USER, Api
+from sim_support import PASSWORD, USER, Api
 
 client_module = pytest.importorskip(
     "hpe3parclient.client",

@@ -2,7 +2,7 @@
 
 from urllib.parse import quote
 
-from conftest import assert_error
+from sim_support import assert_error
 
 IQN1, IQN2 = "iqn.1993-08.org.debian:01:aaaa", "iqn.1993-08.org.debian:01:bbbb"
 WWN1 = "10000000C9AABBCC"

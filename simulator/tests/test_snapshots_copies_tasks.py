@@ -2,7 +2,7 @@
 
 import time
 
-from conftest import assert_error
+from sim_support import assert_error
 
 
 def data_ids(api):

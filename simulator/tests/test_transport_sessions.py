@@ -9,7 +9,7 @@ import time
 import pytest
 import requests
 
-from conftest import PASSWORD, USER, Api, assert_error
+from sim_support import PASSWORD, USER, Api, assert_error
 
 
 def test_tls_verified_with_generated_ca_and_refused_without(sim):

@@ -4,7 +4,7 @@ from urllib.parse import quote
 
 import pytest
 
-from conftest import Api, assert_error
+from sim_support import Api, assert_error
 
 LXD_NAME = "v-5a2504b06a6c48498ee7ddb0b674fd14-b"     # 36 characters
 

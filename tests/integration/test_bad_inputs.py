@@ -65,7 +65,7 @@ def test_bad_inputs_fail_cleanly_and_change_nothing(playbook, array, cpg, sim, s
     before = array.snapshot()
     sim_admin.reset_counters()
     tasks = []
-    for name, module, options, _ in cases(sim):
+    for name, module, options, dummy_words in cases(sim):
         options = dict(options)
         if module != "alletra.storage.alletra_pool" and module != "alletra.storage.alletra_info":
             options.setdefault("pool", "lxd-pool")
@@ -76,7 +76,7 @@ def test_bad_inputs_fail_cleanly_and_change_nothing(playbook, array, cpg, sim, s
     run = playbook(tasks)
     assert len(cases(sim)) >= 15
     assert run.failures == 0 and run.stats.get("ignored") == len(tasks)
-    for name, _, _, words in cases(sim):
+    for name, dummy_module, dummy_options, words in cases(sim):
         assert_clean_failure(run[name], *words)
         assert WRONG_PASSWORD not in str(run[name]) and sim.password not in str(run[name])
     writes = [key for key in sim_admin.counters()["requests"]

@@ -80,7 +80,6 @@ def test_absent_refuses_a_pool_with_volumes_unless_forced(playbook, array, cpg):
     assert array.volumes() == {} and array.volume_sets() == {}
 
 
-
 def test_cpg_of_an_empty_pool_can_move_but_not_of_a_full_one(playbook, array, cpg, sim_admin):
     sim_admin.seed({"cpgs": [{"name": "NL_r6", "capacityMiB": 1024 * 1024}]})
     run = playbook([pool_task("create", cpg=cpg), pool_task("move", cpg="NL_r6")], rerun=False)
