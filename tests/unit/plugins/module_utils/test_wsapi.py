@@ -8,6 +8,7 @@ __metaclass__ = type
 
 import socket
 
+import certifi
 import pytest
 
 from ansible_collections.alletra.storage.plugins.module_utils import wsapi
@@ -152,6 +153,16 @@ def test_certificate_is_verified_by_default(sim, sim_admin):
     assert sim_admin.counters()["logins"] == 0
 
 
+@pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
+def test_ca_path_wins_over_a_ca_bundle_in_the_environment(sim, sim_admin, monkeypatch, variable):
+    # requests would let these variables replace a Session-level verify and ignore ca_path: the
+    # public CA bundle does not know the simulator's CA.
+    monkeypatch.setenv(variable, certifi.where())
+    with client_for(sim) as client:
+        assert client.request("GET", "/system")["name"]
+    assert sim_admin.counters()["logins"] == 1
+
+
 def test_verification_can_be_turned_off(sim, sim_admin):
     with wsapi.WsapiClient(sim.url, sim.user, sim.password, validate_certs=False, timeout=5) as client:
         assert client.request("GET", "/system")["name"]
@@ -173,7 +184,7 @@ def test_wait_task_returns_the_finished_copy(sim, sim_admin):
         answer = client.request("POST", "/volumes/src", {"action": "createPhysicalCopy", "parameters": {"destVolume": "dst"}})
         task = client.wait_task(answer["taskid"], timeout=30, poll_interval=0.1)
     assert task["status"] == wsapi.TASK_DONE
-    volumes = dict((v["name"], v) for v in sim_admin.state()["volumes"])
+    volumes = sim_admin.state()["volumes"]
     assert volumes["dst"]["dataId"] == volumes["src"]["dataId"]
 
 
