@@ -258,8 +258,8 @@ class WsapiClient(object):
                     task=task)
             if time.monotonic() + delay > deadline:
                 raise WsapiTaskError(
-                    "array task %s (%s) is still running after %s s; it goes on on the array. "
-                    "Raise the task timeout or wait for it to finish" % (task_id, task.get("name"), timeout),
+                    "array task %s (%s) is still running after %s s (raise the task timeout for longer tasks)"
+                    % (task_id, task.get("name"), timeout),
                     task=task)
             time.sleep(delay)
             delay = min(delay * 2, poll_interval)
@@ -300,6 +300,9 @@ class WsapiClient(object):
             if response.status_code in RETRY_STATUSES and idempotent and attempt <= self.retries:
                 self._pause(attempt)
                 continue
+            if response.status_code == 404 and method == "DELETE" and attempt > 1:
+                # An earlier attempt whose answer was lost deleted the object: the goal is reached.
+                return None
             if response.status_code >= 400:
                 raise _error_from(response, method, prefix + _redact(path))
             return _answer(response)

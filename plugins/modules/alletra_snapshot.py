@@ -200,7 +200,11 @@ def diff_view(view):
 
 
 def resolve(module, client, pool):
-    """The parent volume, the snapshot's user-facing name, its array name and the parent's snapshots."""
+    """The parent, the snapshot's user-facing name, its array name, the snapshot if it exists, the parent's snapshots.
+
+    A snapshot is the same one when its array name or its user-facing name matches: snap0 taken
+    with an explicit uuid is found by name alone later, and no second snap0 is ever made.
+    """
     params = module.params
     parent_name = common.array_name(pool, params["volume"], params["volume_uuid"], params["volume_type"], params["content_type"], field="volume")
     parent = common.get_volume(client, parent_name)
@@ -215,13 +219,25 @@ def resolve(module, client, pool):
         except ValueError as err:
             raise common.ModuleFailure("pattern: %s" % err)
     array_name = common.snapshot_array_name(parent_name, user_name, params["uuid"], params["volume_type"], params["content_type"], pool["naming"])
-    return parent, user_name, array_name, existing
+    snapshot = next((s for s in existing if s["name"] == array_name), None)
+    if snapshot is not None and common.user_name_of(snapshot) != user_name:
+        if params["name"] is not None:
+            raise common.ModuleFailure("uuid: %s names snapshot %r of %r, not %r" % (
+                params["uuid"], common.user_name_of(snapshot), parent_name, user_name))
+        # pattern with a uuid, run again: the snapshot of that uuid was numbered the first time.
+        user_name = common.user_name_of(snapshot)
+    if snapshot is None:
+        snapshot = next((s for s in existing if common.user_name_of(s) == user_name), None)
+        if snapshot is not None and params["uuid"] is not None:
+            raise common.ModuleFailure(
+                "uuid: volume %r already has a snapshot %r (array name %s) made with another UUID; give that "
+                "snapshot's UUID or omit uuid" % (parent_name, user_name, snapshot["name"]))
+    return parent, user_name, array_name, snapshot, existing
 
 
 def present(module, client, pool):
     params = module.params
-    parent, user_name, array_name, existing = resolve(module, client, pool)
-    snapshot = next((s for s in existing if s["name"] == array_name), None)
+    parent, user_name, array_name, snapshot, existing = resolve(module, client, pool)
     if snapshot is None:
         other = common.get_volume(client, array_name)
         if other is not None:
@@ -251,14 +267,8 @@ def present(module, client, pool):
                 diff=dict(before=diff_view(before), after=diff_view(after)))
 
 
-def find_snapshot(module, client, pool):
-    parent, user_name, array_name, existing = resolve(module, client, pool)
-    snapshot = next((s for s in existing if s["name"] == array_name), None)
-    return parent, user_name, snapshot, existing
-
-
 def restored(module, client, pool):
-    parent, user_name, snapshot, existing = find_snapshot(module, client, pool)
+    parent, user_name, dummy_array_name, snapshot, existing = resolve(module, client, pool)
     if snapshot is None:
         raise common.ModuleFailure("name: volume %r has no snapshot %r to restore" % (parent["name"], user_name))
     vluns = common.vluns_of(client, parent["name"])
@@ -284,7 +294,7 @@ def restored(module, client, pool):
 
 
 def absent(module, client, pool):
-    parent, user_name, snapshot, existing = find_snapshot(module, client, pool)
+    parent, user_name, dummy_array_name, snapshot, existing = resolve(module, client, pool)
     views = [snapshot_view(s, pool["name"]) for s in existing]
     if snapshot is None:
         return dict(changed=False, snapshot={}, snapshots=views, diff=dict(before={}, after={}))

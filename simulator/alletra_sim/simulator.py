@@ -247,15 +247,24 @@ class Simulator:
             return
         if "latency_ms" in body:
             check_members(body, {"latency_ms": "int"}, required=("latency_ms",))
+            if body["latency_ms"] < 0:
+                raise WsapiError(400, E.INV_INPUT_EXCEEDS_RANGE, "latency_ms must be 0 or more", ref="latency_ms")
             self._latency_ms = body["latency_ms"]
             return
-        if body.get("drop"):
-            body = check_members(body, {"method": "str", "path": "str", "count": "int", "drop": "bool"})
+        if body.get("drop") or body.get("lose_answer"):
+            body = check_members(body, {"method": "str", "path": "str", "count": "int", "drop": "bool",
+                                        "lose_answer": "bool"})
         else:
             body = check_members(body, {"method": "str", "path": "str", "count": "int", "status": "int",
                                         "code": "int", "desc": "str", "ref": "str"}, required=("status", "code"))
+            if not 400 <= body["status"] <= 599:
+                raise WsapiError(400, E.INV_INPUT_EXCEEDS_RANGE, "status must be an HTTP error status (400-599)",
+                                 ref="status")
+        if body.get("count", 1) < 1:
+            raise WsapiError(400, E.INV_INPUT_EXCEEDS_RANGE, "count must be 1 or more", ref="count")
         fault = {"method": body.get("method", "*").upper(), "path": body.get("path", "*"),
                  "count": body.get("count", 1), "drop": bool(body.get("drop")),
+                 "lose_answer": bool(body.get("lose_answer")),
                  "status": body.get("status"), "code": body.get("code"),
                  "desc": body.get("desc", "injected fault"), "ref": body.get("ref")}
         self._faults.append(fault)
@@ -286,7 +295,7 @@ class Simulator:
             latency = self._latency_ms
         if latency:
             time.sleep(latency / 1000.0)
-        if fault is not None:
+        if fault is not None and not fault["lose_answer"]:
             if fault["drop"]:
                 raise DropConnection()
             injected = WsapiError(fault["status"], fault["code"], fault["desc"], fault["ref"])
@@ -294,11 +303,15 @@ class Simulator:
         with self.lock:
             try:
                 self.model.advance()
-                return self._api(method, parts, query, headers, body_bytes, client)
+                answer = self._api(method, parts, query, headers, body_bytes, client)
             except WsapiError as err:
-                return err.status, err.body(), {}
+                answer = err.status, err.body(), {}
             finally:
                 self._save_if_dirty()
+        if fault is not None:
+            # The array acted on the request; its answer is lost on the way back.
+            raise DropConnection()
+        return answer
 
     @staticmethod
     def _json(body_bytes):

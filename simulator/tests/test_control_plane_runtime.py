@@ -63,6 +63,10 @@ def test_faults_fail_drop_latency_expire(api):
     with pytest.raises(requests.exceptions.ConnectionError):
         api.post("/volumes", {"name": "w", "cpg": "SSD_r6", "sizeMiB": 1024, "tpvv": True})
     assert "w" not in api.state()["volumes"]                             # dropped before it was processed
+    api.sim_call("POST", "faults", {"method": "POST", "path": "/api/v1/volumes", "count": 1, "lose_answer": True})
+    with pytest.raises(requests.exceptions.ConnectionError):
+        api.post("/volumes", {"name": "w", "cpg": "SSD_r6", "sizeMiB": 1024, "tpvv": True})
+    assert "w" in api.state()["volumes"]                                 # processed, its answer lost
     api.sim_call("POST", "faults", {"latency_ms": 300})
     started = time.time()
     api.get("/cpgs")
@@ -73,6 +77,14 @@ def test_faults_fail_drop_latency_expire(api):
     api.sim_call("POST", "faults", {"expire_sessions": True})
     assert_error(api.get("/cpgs"), 403, 6)
     assert api.counters()["sessions_expired"] == 1
+
+
+@pytest.mark.parametrize("fault", [{"latency_ms": -5}, {"status": 200, "code": 1}, {"status": 999, "code": 1},
+                                   {"drop": True, "count": 0}])
+def test_bad_faults_are_refused(api, fault):
+    assert_error(api.sim_call("POST", "faults", fault), 400, 43)
+    assert api.sim_call("GET", "faults").json() == {"faults": [], "latency_ms": 0}
+    assert api.get("/cpgs").status_code == 200
 
 
 def test_persistence_round_trip(make_sim, tmp_path):

@@ -63,6 +63,20 @@ def test_explicit_uuid_gives_lxds_snapshot_name(playbook, array, parent):
     assert "sv-0bb1c9a2b7a45d0e8f0c6b1f2a3d4e5f-b" in array.volumes()
 
 
+def test_a_snapshot_is_found_by_its_name_whatever_uuid_made_it(playbook, array, parent):
+    snapshot_uuid = "1b4e28ba-2fa1-411d-9c6c-1c0bc4e3a3f1"
+    playbook([snapshot_task(snapshot="snap0", uuid=snapshot_uuid)])
+    again = playbook([snapshot_task(snapshot="snap0")])
+    assert again.changed == 0 and again["snapshot"]["snapshot"]["uuid"] == snapshot_uuid
+    clash = playbook([dict(snapshot_task(snapshot="snap0", uuid="22222222-3333-4444-8555-666666666666"), ignore_errors=True),
+                      dict(snapshot_task("misnamed", snapshot="snap1", uuid=snapshot_uuid), ignore_errors=True)])
+    assert_clean_failure(clash["snapshot"], "uuid", "snap0", "another UUID")
+    assert_clean_failure(clash["misnamed"], "uuid", "names snapshot 'snap0'")
+    assert len(snapshots_on_array(array, parent)) == 1
+    gone = playbook([snapshot_task(snapshot="snap0", state="absent")])
+    assert gone.changed == 1 and snapshots_on_array(array, parent) == []
+
+
 @pytest.mark.parametrize("expiry, hours", [("2w", 336), ("1d 2H", 26), ("90M", 2), ("1H", 1)])
 def test_expiry_is_sent_in_whole_hours(playbook, array, parent, expiry, hours):
     run = playbook([snapshot_task(snapshot="snap0", expiry=expiry)])

@@ -123,6 +123,18 @@ def test_get_whose_connection_dropped_is_retried(sim, sim_admin):
     assert sim_admin.counters()["requests"]["GET /api/v1/cpgs"] == 2
 
 
+def test_delete_whose_answer_was_lost_is_done_when_the_retry_finds_nothing(sim, sim_admin):
+    with client_for(sim) as client:
+        client.request("POST", "/volumes", {"name": "v1", "cpg": "SSD_r6", "sizeMiB": 1024, "tpvv": True})
+        sim_admin.faults({"method": "DELETE", "path": "/api/v1/volumes/v1", "count": 1, "lose_answer": True})
+        assert client.request("DELETE", "/volumes/v1") is None
+        assert client.get_or_none("/volumes/v1", wsapi.NON_EXISTENT_VOL) is None
+        with pytest.raises(wsapi.WsapiError) as caught:
+            client.request("DELETE", "/volumes/v1")
+        assert caught.value.code == wsapi.NON_EXISTENT_VOL
+    assert sim_admin.counters()["requests"]["DELETE /api/v1/volumes/v1"] == 3
+
+
 def test_slow_array_times_out_with_a_clear_message(sim, sim_admin):
     sim_admin.faults({"latency_ms": 1500})
     client = client_for(sim, timeout=0.5, retries=1)
