@@ -188,8 +188,18 @@ def snapshots_of(volumes, name):
 
 def vluns_of(client, volume_name):
     """The export rules (template vLUNs) of a volume."""
-    vluns = client.members("/vluns", query='volumeName EQ %s' % volume_name)
+    vluns = client.members("/vluns", query='"volumeName EQ %s"' % volume_name)
     return [vlun for vlun in vluns if vlun.get("volumeName") == volume_name and not vlun.get("active")]
+
+
+def pool_exports(client, pool_name):
+    """The export rules of a pool's whole volume set (``set:<pool>``): they export every member."""
+    return vluns_of(client, "set:" + pool_name)
+
+
+def export_hosts(vluns):
+    """The hosts of export rules, for messages."""
+    return ", ".join(sorted(set(vlun.get("hostname") or "?" for vlun in vluns)))
 
 
 def vlun_id(vlun):
@@ -221,7 +231,15 @@ def delete_volume(client, name, pool_name, snapshots, vluns):
         step = "delete volume %s" % name
         client.request("DELETE", "/volumes/" + name)
     except WsapiError as err:
-        raise ModuleFailure("deleting %s stopped at step '%s': %s" % (name, step, err), failed_step=step, wsapi_error=err.as_dict())
+        message = "deleting %s stopped at step '%s': %s" % (name, step, err)
+        if pool_name and step.startswith("delete volume"):
+            # Back into its pool, or the volume would be left on the array managed by nothing.
+            try:
+                client.request("PUT", "/volumesets/" + pool_name, {"action": 1, "setmembers": [name]})
+                message += "; %s is back in pool %s" % (name, pool_name)
+            except WsapiError as readd_error:
+                message += "; putting %s back into pool %s failed too (%s): add it by hand" % (name, pool_name, readd_error)
+        raise ModuleFailure(message, failed_step=step, wsapi_error=err.as_dict())
 
 
 VOLUME_TYPE_CHOICES = ["container", "virtual-machine", "image", "custom"]
@@ -300,7 +318,7 @@ def snapshot_array_name(parent_name, user_name, snapshot_uuid, volume_type, cont
 
 def direct_snapshots(client, parent):
     """Snapshots taken of ``parent`` itself (not of its snapshots), oldest first."""
-    volumes = dict((v["name"], v) for v in client.members("/volumes", query="copyOf EQ %s" % parent))
+    volumes = dict((v["name"], v) for v in client.members("/volumes", query='"copyOf EQ %s"' % parent))
     return [snapshot for snapshot in snapshots_of(volumes, parent) if snapshot.get("copyOf") == parent]
 
 

@@ -201,6 +201,11 @@ def absent(module, client):
     if pool is None:
         return dict(changed=False, pool={}, deleted_volumes=[], diff=dict(before={}, after={}))
     before = pool_view(pool)
+    pool_vluns = common.pool_exports(client, pool["name"])
+    if pool_vluns and not params["force"]:
+        raise common.ModuleFailure(
+            "pool %r is exported as a volume set to host(s) %s. Remove those exports first, or set force: true to remove "
+            "them with the pool" % (pool["name"], common.export_hosts(pool_vluns)))
     doomed = []
     if pool["members"]:
         if not params["force"]:
@@ -211,6 +216,14 @@ def absent(module, client):
         for name in sorted(pool["members"]):
             snapshots = common.snapshots_of(volumes, name)
             doomed.append((name, snapshots, common.vluns_of(client, name)))
+    if not module.check_mode:
+        for vlun in pool_vluns:
+            step = "remove export of pool %s to host %s (LUN %s)" % (pool["name"], vlun.get("hostname"), vlun.get("lun"))
+            try:
+                client.request("DELETE", "/vluns/" + common.vlun_id(vlun))
+            except common.WsapiError as err:
+                raise common.ModuleFailure("deleting pool %s stopped at step '%s': %s" % (pool["name"], step, err),
+                                           failed_step=step, wsapi_error=err.as_dict())
     deleted = []
     for name, snapshots, vluns in doomed:
         deleted.extend(snapshot["name"] for snapshot in snapshots)

@@ -271,11 +271,11 @@ def restored(module, client, pool):
     parent, user_name, dummy_array_name, snapshot, existing = resolve(module, client, pool)
     if snapshot is None:
         raise common.ModuleFailure("name: volume %r has no snapshot %r to restore" % (parent["name"], user_name))
-    vluns = common.vluns_of(client, parent["name"])
+    vluns = common.vluns_of(client, parent["name"]) + common.pool_exports(client, pool["name"])
     if vluns and not module.params["force"]:
         raise common.ModuleFailure(
             "volume %r is exported to host(s) %s; restoring under a mounted filesystem corrupts it. "
-            "Detach it first, or set force: true" % (parent["name"], ", ".join(sorted(set(v.get("hostname") or "?" for v in vluns)))))
+            "Detach it first, or set force: true" % (parent["name"], common.export_hosts(vluns)))
     view = snapshot_view(snapshot, pool["name"])
     result = dict(changed=True, snapshot=view, snapshots=[snapshot_view(s, pool["name"]) for s in existing],
                   diff=dict(before=dict(parent=parent["name"], restored_from=None), after=dict(parent=parent["name"], restored_from=user_name)))
@@ -305,7 +305,7 @@ def absent(module, client, pool):
         if children:
             reasons.append("has %d snapshot(s) of its own" % len(children))
         if vluns:
-            reasons.append("is exported to host(s) %s" % ", ".join(sorted(set(v.get("hostname") or "?" for v in vluns))))
+            reasons.append("is exported to host(s) %s" % common.export_hosts(vluns))
         raise common.ModuleFailure("snapshot %r of %r %s. Set force: true to delete it anyway" % (user_name, parent["name"], " and ".join(reasons)))
     if not module.check_mode:
         common.delete_volume(client, snapshot["name"], None, children, vluns)

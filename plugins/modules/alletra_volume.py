@@ -244,7 +244,7 @@ deleted_snapshots:
 """
 
 from ansible_collections.alletra.storage.plugins.module_utils import common, naming
-from ansible_collections.alletra.storage.plugins.module_utils.wsapi import WsapiTaskError
+from ansible_collections.alletra.storage.plugins.module_utils.wsapi import TASK_ACTIVE, WsapiTaskError
 
 VIEW_KEYS = ("name", "pool", "uuid", "volume_type", "content_type", "size_mib", "size", "wwn", "nguid", "cpg")
 
@@ -274,7 +274,11 @@ def find_member(client, pool, name, field="name"):
 
 
 class Copy(object):
-    """A copy of a volume (or of one of its snapshots), optionally with its snapshots, as LXD makes it."""
+    """A copy of a volume (or of one of its snapshots), optionally with its snapshots, as LXD makes it.
+
+    ``missing`` says why the source cannot be read (it, its pool or the named snapshot is gone);
+    that only matters when the destination does not exist yet.
+    """
 
     def __init__(self, module, client, pool, name):
         params = module.params
@@ -283,20 +287,42 @@ class Copy(object):
         self.pool = pool
         self.name = name
         self.timeout = params["task_timeout"]
-        source_pool = pool if source["pool"] in (None, pool["name"]) else common.find_pool(client, source["pool"])
+        self.volume_type = params["volume_type"]
+        self.content_type = params["content_type"]
+        self.source = self.origin = None
+        self.snapshots = []
+        self.missing = None
+        source_pool = pool if source["pool"] in (None, pool["name"]) else common.find_pool(client, source["pool"], required=False)
+        if source_pool is None:
+            self.missing = "source: pool %r does not exist" % source["pool"]
+            return
         source_name = common.array_name(source_pool, source["name"], source["uuid"], source["volume_type"], source["content_type"],
                                         field="source")
         self.source = find_member(client, source_pool, source_name, field="source")
         if self.source is None:
-            raise common.ModuleFailure("source: pool %r has no volume %r" % (source_pool["name"], source_name))
+            self.missing = "source: pool %r has no volume %r" % (source_pool["name"], source_name)
+            return
         snapshots = common.direct_snapshots(client, source_name)
         self.origin = self.source
         if params["source_snapshot"]:
             self.origin = next((s for s in snapshots if params["source_snapshot"] in (s["name"], common.user_name_of(s))), None)
             if self.origin is None:
-                raise common.ModuleFailure("source_snapshot: volume %r has no snapshot %r; it has: %s" % (
-                    source_name, params["source_snapshot"], ", ".join(common.user_name_of(s) for s in snapshots) or "none"))
+                self.missing = "source_snapshot: volume %r has no snapshot %r; it has: %s" % (
+                    source_name, params["source_snapshot"], ", ".join(common.user_name_of(s) for s in snapshots) or "none")
         self.snapshots = snapshots if params["copy_snapshots"] else []
+
+    def plan(self):
+        """(source snapshot, user-facing name, destination snapshot name) in order; checked before anything is made."""
+        steps = []
+        for snapshot in self.snapshots:
+            user_name = common.user_name_of(snapshot)
+            steps.append((snapshot, user_name, common.snapshot_array_name(
+                self.name, user_name, None, self.volume_type, self.content_type, self.pool["naming"])))
+        names = [step[2] for step in steps]
+        if len(set(names)) != len(names):
+            raise common.ModuleFailure("copy_snapshots: volume %r has several snapshots of the same name (%s); a copy cannot "
+                                       "carry them" % (self.source["name"], ", ".join(step[1] for step in steps)))
+        return steps
 
     def summary(self):
         return dict(volume=self.source["name"], snapshot=common.user_name_of(self.origin) if self.origin is not self.source else None,
@@ -312,6 +338,8 @@ class Copy(object):
 
     def check_existing(self, volume):
         """An existing destination is left alone, but only if it has every snapshot the copy would carry."""
+        if self.missing:
+            return
         have = set(common.user_name_of(s) for s in common.direct_snapshots(self.client, volume["name"]))
         missing = [common.user_name_of(s) for s in self.snapshots if common.user_name_of(s) not in have]
         if missing:
@@ -322,17 +350,16 @@ class Copy(object):
     def run(self, size_mib):
         """Pre-create the destination, copy each snapshot and snapshot the destination, then copy the volume."""
         client, pool, name = self.client, self.pool, self.name
+        steps = self.plan()
         created = []
         step = "create destination %s" % name
         try:
             create(client, pool, name, size_mib)
             created.append(name)
-            for snapshot in self.snapshots:
-                user_name = common.user_name_of(snapshot)
+            for snapshot, user_name, snapshot_name in steps:
                 step = "copy snapshot %s of %s into %s" % (user_name, self.source["name"], name)
                 self.physical_copy(snapshot["name"])
                 step = "snapshot %s as %s" % (name, user_name)
-                snapshot_name = common.snapshot_array_name(name, user_name, None, None, None, pool["naming"])
                 client.request("POST", "/volumes/" + name, {"action": "createSnapshot", "parameters": {
                     "name": snapshot_name, "readOnly": bool(snapshot.get("readOnly")), "comment": common.snapshot_comment(user_name)}})
                 created.append(snapshot_name)
@@ -350,19 +377,21 @@ class Copy(object):
             return
         try:
             self.client.wait_task(answer["taskid"], timeout=self.timeout)
-        except WsapiTaskError:
-            # The copy outlived its timeout or failed: stop it so the destination can be undone.
+        except WsapiTaskError as err:
+            if err.task is None or err.task.get("status") != TASK_ACTIVE:
+                raise
+            # The copy outlived its timeout: stop it so the destination can be undone.
             try:
                 self.client.request("PUT", "/tasks/%s" % answer["taskid"], {"action": 1})
-            except common.WsapiError:
-                pass
-            raise
+            except common.WsapiError as cancel_error:
+                raise WsapiTaskError("%s; cancelling it failed: %s" % (err, cancel_error), task=err.task)
+            raise WsapiTaskError("%s; it was cancelled" % err, task=err.task)
 
 
 def create(client, pool, name, size_mib):
     """Create the volume and add it to the pool; undo the creation if the second step fails."""
     try:
-        client.request("POST", "/volumes", {"name": name, "cpg": pool["cpg"], "sizeMiB": size_mib, "tpvv": True})
+        client.request("POST", "/volumes", {"name": name, "cpg": pool["cpg"], "snapCPG": pool["cpg"], "sizeMiB": size_mib, "tpvv": True})
     except common.WsapiError as err:
         raise common.create_refused(err, name) or err
     try:
@@ -373,13 +402,16 @@ def create(client, pool, name, size_mib):
 
 
 def present(module, client, pool, name, size_mib):
-    copy = Copy(module, client, pool, name) if module.params["source"] else None
     volume = find_member(client, pool, name)
+    copy = Copy(module, client, pool, name) if module.params["source"] else None
     snapshots = common.direct_snapshots(client, name) if volume else []
     before = volume_view(volume, pool["name"], snapshots)
     result = {}
     if volume is None:
+        if copy and copy.missing:
+            raise common.ModuleFailure(copy.missing)
         if copy:
+            copy.plan()
             size_mib = copy.size_mib(size_mib)
             result["copied_from"] = copy.summary()
         size_mib = size_mib or naming.size_to_mib(None)
@@ -419,12 +451,16 @@ def absent(module, client, pool, name):
         return dict(changed=False, volume={}, diff=dict(before={}, after={}))
     snapshots = common.snapshots_of(common.all_volumes(client), name)
     vluns = common.vluns_of(client, name)
-    if (snapshots or vluns) and not module.params["force"]:
+    # Export rules of the whole pool stay: taking the volume out of the set ends its part in them.
+    pool_vluns = common.pool_exports(client, pool["name"])
+    if (snapshots or vluns or pool_vluns) and not module.params["force"]:
         reasons = []
         if snapshots:
             reasons.append("has %d snapshot(s): %s" % (len(snapshots), ", ".join(common.user_name_of(s) for s in snapshots)))
         if vluns:
-            reasons.append("is exported to host(s): %s" % ", ".join(sorted(set(v.get("hostname") or "?" for v in vluns))))
+            reasons.append("is exported to host(s): %s" % common.export_hosts(vluns))
+        if pool_vluns:
+            reasons.append("is exported with its pool's volume set to host(s): %s" % common.export_hosts(pool_vluns))
         raise common.ModuleFailure("volume %r %s. Set force: true to delete it anyway" % (name, " and ".join(reasons)))
     before = volume_view(volume, pool["name"], [s for s in snapshots if s.get("copyOf") == name])
     if not module.check_mode:

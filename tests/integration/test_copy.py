@@ -181,3 +181,28 @@ def test_two_copies_at_once_do_not_collide(playbook, array, pool, sim_admin):
         assert [ids[s["name"]] for s in snapshots_of(array, dest)] == [ids[s["name"]] for s in snapshots_of(array, source)]
     assert len(array.volumes()) == 12
     assert sim_admin.counters()["sessions_open"] == 0
+
+
+def test_a_copy_with_snapshots_to_a_plainly_named_destination(playbook, array, pool, sim_admin):
+    source_with_snapshots(array, sim_admin, 2)
+    task = {"name": "copy", "alletra.storage.alletra_volume": {
+        "pool": pool, "name": "plain-copy", "source": identity(SOURCE_UUID), "copy_snapshots": True}}
+    run = playbook([task])
+    assert run.failures == 0 and run["copy"]["volume"]["snapshots"] == ["snap0", "snap1"]
+    copies = snapshots_of(array, "plain-copy")
+    assert [copy["comment"] for copy in copies] == ["alletra.storage:v1 snapshot=snap0", "alletra.storage:v1 snapshot=snap1"]
+    # The module's own volume_type and content_type (custom, filesystem) shape the snapshot names.
+    assert all(copy["name"].startswith("su-") and not copy["name"].endswith("-b") for copy in copies)
+
+
+def test_a_copy_stays_done_when_its_source_is_gone(playbook, array, pool, sim_admin):
+    source = source_with_snapshots(array, sim_admin, 1)
+    task = copy_task(copy_snapshots=True)
+    assert playbook([task], rerun=False).changed == 1
+    array.call("DELETE", "/volumes/" + snapshots_of(array, source)[0]["name"])
+    array.call("PUT", "/volumesets/" + pool, {"action": 2, "setmembers": [source]})
+    array.call("DELETE", "/volumes/" + source)
+    again = playbook([task])
+    assert again.failures == 0 and again.changed == 0 and again["copy"]["volume"]["snapshots"] == ["snap0"]
+    elsewhere = playbook([dict(copy_task(uuid="22222222-3333-4444-8555-666666666666"), ignore_errors=True)])
+    assert_clean_failure(elsewhere["copy"], "source", "has no volume", source)

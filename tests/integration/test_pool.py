@@ -80,6 +80,20 @@ def test_absent_refuses_a_pool_with_volumes_unless_forced(playbook, array, cpg):
     assert array.volumes() == {} and array.volume_sets() == {}
 
 
+def test_absent_removes_an_export_of_the_whole_pool_only_when_forced(playbook, array, cpg):
+    playbook([pool_task(cpg=cpg),
+              {"name": "volume", "alletra.storage.alletra_volume": {"pool": "lxd-pool", "name": "vol1", "size": "1GiB"}}])
+    array.call("POST", "/hosts", {"name": "host01-iscsi", "iSCSINames": ["iqn.1993-08.org.debian:01:abcdef"]})
+    array.call("POST", "/vluns", {"volumeName": "set:lxd-pool", "hostname": "host01-iscsi", "lun": 0, "autoLun": True})
+    refused = playbook([dict(pool_task(state="absent", force=False), ignore_errors=True)])
+    assert_clean_failure(refused["pool"], "exported as a volume set", "host01-iscsi", "force")
+    assert array.vluns() and "lxd-pool" in array.volume_sets()
+    forced = playbook([pool_task(state="absent", force=True)])
+    assert forced.changed == 1 and forced["pool"]["deleted_volumes"] == ["vol1"]
+    assert array.vluns() == [] and array.volume_sets() == {} and array.volumes() == {}
+    assert [host["name"] for host in array.members("/hosts")] == ["host01-iscsi"]
+
+
 def test_cpg_of_an_empty_pool_can_move_but_not_of_a_full_one(playbook, array, cpg, sim_admin):
     sim_admin.seed({"cpgs": [{"name": "NL_r6", "capacityMiB": 1024 * 1024}]})
     run = playbook([pool_task("create", cpg=cpg), pool_task("move", cpg="NL_r6")], rerun=False)

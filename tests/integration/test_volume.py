@@ -41,7 +41,7 @@ def test_create_names_the_volume_as_lxd_does_and_is_idempotent(playbook, array, 
     assert (volume["uuid"], volume["volume_type"], volume["content_type"]) == (UUID, "virtual-machine", "block")
     assert volume["size_mib"] == 768 and volume["size"] == "768MiB"
     on_array = array.volumes()[VM_BLOCK]
-    assert on_array["sizeMiB"] == 768 and on_array["userCPG"] == "SSD_r6"
+    assert on_array["sizeMiB"] == 768 and on_array["userCPG"] == "SSD_r6" and on_array["snapCPG"] == "SSD_r6"
     assert on_array["provisioningType"] == 2  # thin
     assert volume["wwn"] == on_array["wwn"].upper() and volume["nguid"] == on_array["nguid"].upper()
     assert array.volume_sets()[pool]["setmembers"] == [VM_BLOCK]
@@ -116,6 +116,28 @@ def test_absent_refuses_an_exported_volume_unless_forced(playbook, array, pool):
     assert forced.changed == 1
     assert VM_BLOCK not in array.volumes() and array.vluns() == []
     assert [host["name"] for host in array.members("/hosts")] == ["host01-nvme"]
+
+
+def test_an_export_of_the_whole_pool_counts_and_stays(playbook, array, pool):
+    playbook([by_identity(size="1GiB"), by_identity(name="other", uuid="22222222-3333-4444-8555-666666666666", size="1GiB")])
+    array.call("POST", "/hosts", {"name": "host01-iscsi", "iSCSINames": ["iqn.1993-08.org.debian:01:abcdef"]})
+    array.call("POST", "/vluns", {"volumeName": "set:" + pool, "hostname": "host01-iscsi", "lun": 0, "autoLun": True})
+    refused = playbook([dict(by_identity(state="absent"), ignore_errors=True)])
+    assert_clean_failure(refused["volume"], "exported with its pool's volume set", "host01-iscsi", "force")
+    assert VM_BLOCK in array.volumes()
+    forced = playbook([by_identity(state="absent", force=True)])
+    assert forced.changed == 1 and VM_BLOCK not in array.volumes()
+    assert [vlun["volumeName"] for vlun in array.vluns() if not vlun["active"]] == ["set:" + pool]
+
+
+def test_a_volume_whose_delete_fails_goes_back_into_its_pool(playbook, array, pool, sim_admin):
+    playbook([by_identity(size="1GiB")])
+    sim_admin.faults({"method": "DELETE", "path": "/api/v1/volumes/" + VM_BLOCK, "count": 1,
+                      "status": 409, "code": 151, "desc": "volume is busy in a task"})
+    run = playbook([dict(by_identity(state="absent"), ignore_errors=True)], rerun=False)
+    assert_clean_failure(run["volume"], "delete volume", "busy", "back in pool")
+    assert VM_BLOCK in array.volumes() and array.volume_sets()[pool]["setmembers"] == [VM_BLOCK]
+    assert playbook([by_identity(state="absent")]).changed == 1 and VM_BLOCK not in array.volumes()
 
 
 def test_a_volume_outside_the_pool_is_never_touched(playbook, array, pool, cpg):
