@@ -256,7 +256,7 @@ class ArrayState:
     def delete_cpg(self, name):
         self._cpg(name)
         if any(name in (vol["userCPG"], vol["snapCPG"]) for vol in self.db["volumes"].values()):
-            raise WsapiError(409, E.IN_USE, "CPG is in use", ref=name)
+            raise WsapiError(403, E.IN_USE, "CPG is in use", ref=name)
         del self.db["cpgs"][name]
         self.dirty = True
         return 200, None, {}
@@ -295,11 +295,14 @@ class ArrayState:
             task_id = 1
         task = {
             "id": task_id, "type": task_type, "name": name, "status": TASK_ACTIVE,
-            "startTime": _task_time(now), "finishTime": "-", "priority": priority if priority else -1,
+            "startTime": _task_time(now), "finishTime": "-",
             "user": user or "3paradm",
             "_kind": kind, "_src": src, "_dst": dst, "_captured": captured, "_due": now + self.task_seconds,
             "_detail": ["%s Created task." % _task_time(now)],
         }
+        if priority:
+            # Clients map 1-3 to high/med/low; a task created without one has no priority member.
+            task["priority"] = priority
         task.update(extra)
         self.db["tasks"][str(task_id)] = task
         self.dirty = True
@@ -626,6 +629,8 @@ class ArrayState:
         for member in ("snapCPG", "userCPG"):
             if member in body:
                 self._cpg(body[member])
+        if body.get("userCPG", vol["userCPG"]) != vol["userCPG"]:
+            self._need_space(body["userCPG"], vol["sizeMiB"])
         if "policies" in body:
             check_members(body["policies"], self.POLICIES)
             vol["policies"].update(body["policies"])
@@ -935,14 +940,15 @@ class ArrayState:
         self.dirty = True
         return 201, None, {"Location": "/api/v1/%s/%s" % (kind, name)}
 
-    def modify_set(self, kind, name, body):
+    def modify_set(self, kind, name, body, user=None):
         item = self._set(kind, name)
         body = check_members(body, {"action": "int", "newName": "str", "comment": "str",
                                     "flashCachePolicy": "int", "setmembers": "list[str]"})
         if not body:
             raise WsapiError(400, E.INV_INPUT_ONE_REQUIRED, "invalid input: one of the parameters is required")
         action = body.get("action")
-        if action is not None and action not in (1, 2, 3, 4):
+        copy_actions = (3, 4) if kind == "volumesets" else ()
+        if action is not None and action not in (1, 2) + copy_actions:
             raise WsapiError(400, E.INV_INPUT_BAD_ENUM_VALUE, "invalid input: bad enum value", ref="action")
         if "setmembers" in body and action not in (1, 2):
             raise WsapiError(400, E.INV_INPUT_MISSING_REQUIRED, "invalid input: missing required member",
@@ -955,6 +961,8 @@ class ArrayState:
             check_name(new_name, self.persona["set_name_max"], "newName")
             if new_name != name and new_name in self.db[kind]:
                 raise WsapiError(400, E.EXISTENT_SET, "set exists", ref=new_name)
+        if action in copy_actions:
+            return self._set_copy_action(item, action, user)
         members = list(item["setmembers"])
         for member in body.get("setmembers", []):
             if action == 1:
@@ -983,6 +991,25 @@ class ArrayState:
                     tpl[field] = "set:" + new_name
         self.dirty = True
         return 200, None, {}
+
+    def _set_copy_action(self, item, action, user):
+        """Resync (3) or stop (4) the physical copy of every member, each as the volume action would."""
+        members = [self.db["volumes"][member] for member in item["setmembers"]]
+        if not members:
+            raise WsapiError(400, E.INV_INPUT, "the set is empty", ref=item["name"])
+        for vol in members:
+            if vol["copyType"] != COPY_PHYSICAL or vol.get("copyOf") not in self.db["volumes"]:
+                raise WsapiError(400, E.INV_INPUT, "volume is not a physical copy", ref=vol["name"])
+            if action == 3:
+                self._refuse_busy(vol)
+        handler = self._resync_copy if action == 3 else self._stop_copy
+        task_ids = []
+        for vol in members:
+            answer = handler(vol, {}, user)[1]
+            if answer:
+                task_ids.append(answer["taskid"])
+        self.dirty = True
+        return 200, ({"taskids": task_ids} if task_ids else None), {}
 
     def delete_set(self, kind, name):
         self._set(kind, name)
@@ -1147,6 +1174,10 @@ class ArrayState:
                 raise WsapiError(409, E.EXISTENT_HOST, "host exists", ref=new_name)
         field = {"FCWWNs": "_fc", "iSCSINames": "_iscsi", "NQN": "_nqn"}.get(kind)
         if operation == 1:
+            others = [other for other in ("_fc", "_iscsi", "_nqn") if other != field and host[other]]
+            if others:
+                # One protocol per host, as at creation (FC with iSCSI: 400/44).
+                raise WsapiError(400, E.INV_INPUT_PARAM_CONFLICT, "invalid input: parameters conflict", ref=kind)
             for path in paths:
                 if self._path_owner(path) is not None:
                     raise WsapiError(409, E.EXISTENT_PATH, "the path is already used by a host", ref=path)
@@ -1248,14 +1279,26 @@ class ArrayState:
                 triples.append((volume, tpl["lun"] + index, host))
         return triples
 
+    def _port_protocol(self, position):
+        port = next((port for port in self.db["ports"] if _port_key(port["portPos"]) == _port_key(position)), None)
+        return port.get("protocol") if port else None
+
     def _used_luns(self, hosts, position=None):
+        """LUNs a new export to ``hosts`` (or, with no hosts, to every host seen on port ``position``) would clash with.
+
+        A port export reaches every host seen through that port: here, every host of the port's protocol.
+        """
         used = set()
+        host_protocols = set(self._host_protocol(self.db["hosts"][host]) for host in hosts)
+        port_protocol = self._port_protocol(position) if position is not None and not hosts else None
         for tpl in self.db["vluns"]:
             for _volume, lun, host in self._template_luns(tpl):
                 if host is None:
-                    if position is not None and tpl.get("portPos") == position:
+                    if tpl.get("portPos") == position or self._port_protocol(tpl["portPos"]) in host_protocols:
                         used.add(lun)
                 elif host in hosts:
+                    used.add(lun)
+                elif port_protocol is not None and self._host_protocol(self.db["hosts"][host]) == port_protocol:
                     used.add(lun)
         return used
 
@@ -1318,6 +1361,9 @@ class ArrayState:
                 raise WsapiError(409, E.EXISTENT_LUN, "LUN ID cannot be assigned within the specified range",
                                  ref="lun")
         else:
+            if lun + span - 1 > MAX_LUN:
+                # A set export takes one LUN per member, from lun on.
+                raise WsapiError(400, E.TOO_LARGE, "client request contains values that are too large", ref="lun")
             if nvme and not (1 <= lun and lun + span - 1 <= NVME_MAX_LUN):
                 raise WsapiError(400, E.INV_INPUT_EXCEEDS_RANGE, "invalid input: LUN out of range for NVMe host",
                                  ref="lun")

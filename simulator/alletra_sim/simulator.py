@@ -363,7 +363,7 @@ class Simulator:
                 return {"GET": lambda: model.list_sets(head), "POST": lambda: model.create_set(head, body)}
             if count == 2:
                 routes = {"GET": lambda: model.get_set(head, parts[1]),
-                          "PUT": lambda: model.modify_set(head, parts[1], body),
+                          "PUT": lambda: model.modify_set(head, parts[1], body, user),
                           "DELETE": lambda: model.delete_set(head, parts[1])}
                 if head == "volumesets":
                     routes["POST"] = lambda: model.volumeset_action(parts[1], body, user)
@@ -424,8 +424,8 @@ class Simulator:
         self._purge_sessions()
         version = self.model.api_version()
         return 200, {
-            "httpState": 2 if self.tls else 1, "httpPort": 8008, "httpsState": 1 if self.tls else 2,
-            "httpsPort": 8080, "version": "%d.%d.%d" % (version["major"], version["minor"], version["revision"]),
+            "httpState": 2 if self.tls else 1, "httpPort": 8008 if self.tls else self.port,
+            "httpsState": 1 if self.tls else 2, "httpsPort": self.port if self.tls else 8080, "version": "%d.%d.%d" % (version["major"], version["minor"], version["revision"]),
             "sessionsInUse": len(self._sessions), "sessionTimeout": int(self.session_idle_timeout // 60),
             "maxSessions": self.session_limit, "systemResourceUsage": 1, "policy": "per_user_acl_permissive",
         }, {}

@@ -76,6 +76,7 @@ def test_hosts_modify_and_delete(api):
     assert_error(api.put("/hosts/h1", {"iSCSINames": ["iqn.y:1"]}), 400, 78)
     assert_error(api.put("/hosts/h1", {"pathOperation": 2, "iSCSINames": ["iqn.y:1"]}), 404, 80)
     assert_error(api.put("/hosts/h1", {"pathOperation": 3, "iSCSINames": ["iqn.y:1"]}), 400, 46)
+    assert_error(api.put("/hosts/h1", {"pathOperation": 1, "FCWWNs": ["10000000C9000001"]}), 400, 44)
     assert api.put("/hosts/h1", {"pathOperation": 2, "iSCSINames": ["iqn.x:new"]}).status_code == 200
     assert_error(api.put("/hosts/h1", {"newName": "h2"}), 409, 16)
     assert api.put("/hosts/h1", {"newName": "h1b", "persona": 1}).status_code == 200
@@ -166,3 +167,26 @@ def test_ports_are_ready_targets_on_loopback(api):
     for port in by_protocol[6]:
         assert port["nodeWWN"] == port["IPAddr"] and port["IPAddr"].startswith("127.0.0.")
     assert api.get("/ports/0:2:1/iSCSIVlans/").json() == {"iSCSIVlans": []}
+
+
+def test_luns_of_set_and_port_exports_are_checked_too(api):
+    for name in ("a", "b", "v1", "v2"):
+        api.create_volume(name)
+    api.post("/volumesets", {"name": "pair", "setmembers": ["a", "b"]})
+    api.post("/hosts", {"name": "h1", "iSCSINames": [IQN1]})
+    assert_error(api.post("/vluns", {"hostname": "h1", "volumeName": "set:pair", "lun": 16383}), 400, 28)
+    iscsi_port = {"node": 0, "slot": 2, "cardPort": 1}
+    assert api.post("/vluns", {"volumeName": "v1", "lun": 5, "portPos": iscsi_port}).status_code == 201
+    # Host h1 is seen through that iSCSI port: LUN 5 is taken for it, and the reverse holds too.
+    assert_error(api.post("/vluns", {"hostname": "h1", "volumeName": "v2", "lun": 5}), 409, 18)
+    assert api.post("/vluns", {"hostname": "h1", "volumeName": "v2", "lun": 6}).status_code == 201
+    assert_error(api.post("/vluns", {"volumeName": "a", "lun": 6, "portPos": iscsi_port}), 409, 18)
+    nvme_port = {"node": 0, "slot": 3, "cardPort": 1}
+    assert api.post("/vluns", {"volumeName": "a", "lun": 6, "portPos": nvme_port}).status_code == 201
+
+
+def test_moving_a_volume_to_a_full_cpg_is_refused(api):
+    api.sim_call("POST", "seed", {"cpgs": [{"name": "tiny", "capacityMiB": 1024}]})
+    api.create_volume("big", 4096)
+    assert_error(api.put("/volumes/big", {"userCPG": "tiny"}), 400, 24)
+    assert api.get("/volumes/big").json()["userCPG"] == "SSD_r6"

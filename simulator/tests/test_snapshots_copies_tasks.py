@@ -2,7 +2,7 @@
 
 import time
 
-from sim_support import assert_error
+from sim_support import PASSWORD, USER, assert_error
 
 
 def data_ids(api):
@@ -155,3 +155,42 @@ def test_volume_set_snapshot_with_count_pattern(api):
     volumes = api.state()["volumes"]
     assert volumes["snap-0"]["copyOf"] == "a" and volumes["snap-1"]["copyOf"] == "b"
     assert_error(api.post("/volumesets/vs", {"action": "createSnapshot", "parameters": {"name": "same"}}), 409, 22)
+
+
+def test_a_task_without_priority_has_none_and_python_3parclient_reads_it(api, sim):
+    from hpe3parclient import client as client_module
+
+    api.create_volume("src", 1024)
+    resp = api.post("/volumes/src", {"action": "createPhysicalCopy", "parameters": {
+        "destVolume": "cl", "destCPG": "SSD_r6", "online": True, "tpvv": True}})
+    task = api.get("/tasks/%d" % resp.json()["taskid"]).json()
+    assert "priority" not in task
+    p3c = client_module.HPE3ParClient(sim.api_url, secure=sim.ca_path, timeout=10)
+    p3c.login(USER, PASSWORD)
+    try:
+        assert p3c.isOnlinePhysicalCopy("cl")
+        p3c.stopOnlinePhysicalCopy("cl")
+    finally:
+        p3c.logout()
+    assert api.get("/tasks/%d" % resp.json()["taskid"]).json()["status"] == 3
+
+
+def test_volume_set_resyncs_and_stops_the_copies_of_its_members(api):
+    api.create_volume("src", 1024)
+    for name in ("c1", "c2"):
+        api.create_volume(name, 1024)
+        api.wait_task(api.post("/volumes/src", {"action": "createPhysicalCopy", "parameters": {
+            "destVolume": name, "saveSnapshot": True}}).json()["taskid"])
+    api.post("/volumesets", {"name": "copies", "setmembers": ["c1", "c2"]})
+    api.sim_call("POST", "volumes/src/write")
+    resync = api.put("/volumesets/copies", {"action": 3})
+    assert resync.status_code == 200 and len(resync.json()["taskids"]) == 2
+    for task_id in resync.json()["taskids"]:
+        assert api.wait_task(task_id)["status"] == 1
+    state = api.state()["volumes"]
+    assert state["c1"]["dataId"] == state["c2"]["dataId"] == state["src"]["dataId"]
+    assert api.put("/volumesets/copies", {"action": 4}).status_code == 200
+    assert [api.get("/volumes/" + name).json()["copyType"] for name in ("c1", "c2")] == [1, 1]
+    assert_error(api.put("/volumesets/copies", {"action": 3}), 400, 12)     # no longer physical copies
+    api.post("/hostsets", {"name": "hs"})
+    assert_error(api.put("/hostsets/hs", {"action": 3}), 400, 46)

@@ -148,7 +148,7 @@ def test_system_and_wsapi_configuration(api):
         assert field in system, field
     assert system["systemVersion"].startswith("10.")
     config = api.get("/wsapiconfiguration").json()
-    assert config["sessionsInUse"] == 1 and config["httpsState"] == 1
+    assert config["sessionsInUse"] == 1 and config["httpsState"] == 1 and config["httpsPort"] == api.sim.port
     capacity = api.get("/capacity").json()
     assert {"allCapacity", "FCCapacity", "NLCapacity", "SSDCapacity"} <= set(capacity)
 

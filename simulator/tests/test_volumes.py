@@ -206,4 +206,4 @@ def test_cpgs(api):
     assert_error(api.post("/cpgs", {"name": "new_cpg"}), 409, 14)
     api.create_volume("v", cpg="new_cpg")
     assert api.get("/cpgs/new_cpg").json()["numTPVVs"] == 1
-    assert_error(api.delete("/cpgs/new_cpg"), 409, 34)
+    assert_error(api.delete("/cpgs/new_cpg"), 403, 34)
