@@ -52,7 +52,7 @@ DL_STAMP := build/dl/.stamp
 DEPS_STAMP := $(TREE)/.stamp-collections
 PYTEST_DIRS = $(wildcard simulator/tests tests/unit tests/integration)
 
-.PHONY: help apt-deps venv tree sanity lint molecule build pytest test sim demo clean distclean
+.PHONY: help apt-deps venv tree sanity lint molecule build pytest test sim demo bench clean distclean
 
 help:
 	@echo "make demo      start the WSAPI simulator and run playbooks/demo.yml against it"
@@ -64,6 +64,7 @@ help:
 	@echo "make molecule  molecule scenarios under extensions/molecule"
 	@echo "make build     build the collection, install it offline, render every module's doc"
 	@echo "make pytest    simulator/tests, tests/unit, tests/integration"
+	@echo "make bench     benchmarks against the simulator; figures to benchmarks/results/latest.json"
 	@echo "make sim       run the simulator on https://$(SIM_LISTEN) (user $(SIM_USER), password \$$SIM_PASSWORD)"
 	@echo "make apt-deps  install APT_PACKAGES (only with CI=true)"
 	@echo "make clean     remove build/ and test caches; make distclean also removes .venv"
@@ -146,6 +147,10 @@ sim: venv
 
 demo: venv tree
 	$(PY) tools/with_sim.py -- ansible-playbook -i localhost, playbooks/demo.yml
+
+# Figures, not pass/fail: see benchmarks/bench.py. BENCH_ARGS=--quick for a short run.
+bench: venv tree
+	$(PY) benchmarks/bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf build tests/output .pytest_cache collections .ansible

@@ -51,7 +51,7 @@ def scenarios(volumes):
         ("vm volume + 3 snapshots", [
             {"alletra.storage.alletra_volume": {"pool": POOL, "uuid": VM_UUID, "volume_type": "virtual-machine",
                                                 "content_type": "block", "size": "2GiB"}},
-            {"alletra.storage.alletra_snapshot": {"pool": POOL, "uuid": VM_UUID, "volume_type": "virtual-machine",
+            {"alletra.storage.alletra_snapshot": {"pool": POOL, "volume_uuid": VM_UUID, "volume_type": "virtual-machine",
                                                   "content_type": "block", "name": "{{ item }}"},
              "loop": ["snap0", "snap1", "snap2"]},
         ]),
