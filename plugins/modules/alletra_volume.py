@@ -347,10 +347,9 @@ class Copy(object):
                 "volume %r exists but lacks the source's snapshot(s) %s; it is not overwritten. Delete it to copy again, "
                 "or choose another destination" % (volume["name"], ", ".join(missing)))
 
-    def run(self, size_mib):
+    def run(self, size_mib, steps):
         """Pre-create the destination, copy each snapshot and snapshot the destination, then copy the volume."""
         client, pool, name = self.client, self.pool, self.name
-        steps = self.plan()
         created = []
         step = "create destination %s" % name
         try:
@@ -410,8 +409,9 @@ def present(module, client, pool, name, size_mib):
     if volume is None:
         if copy and copy.missing:
             raise common.ModuleFailure(copy.missing)
+        steps = []
         if copy:
-            copy.plan()
+            steps = copy.plan()
             size_mib = copy.size_mib(size_mib)
             result["copied_from"] = copy.summary()
         size_mib = size_mib or naming.size_to_mib(None)
@@ -420,7 +420,7 @@ def present(module, client, pool, name, size_mib):
             after = volume_view({"name": name, "sizeMiB": size_mib, "userCPG": pool["cpg"]}, pool["name"], planned)
         else:
             if copy:
-                copy.run(size_mib)
+                copy.run(size_mib, steps)
             else:
                 create(client, pool, name, size_mib)
             after = volume_view(common.get_volume(client, name), pool["name"], common.direct_snapshots(client, name))
