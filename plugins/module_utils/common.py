@@ -218,6 +218,7 @@ def delete_volume(client, name, pool_name, snapshots, vluns):
     refused when they are not empty and force is off. Each step names itself when it fails.
     """
     step = "start"
+    out_of_pool = False
     try:
         for vlun in vluns:
             step = "remove export of %s to host %s (LUN %s)" % (name, vlun.get("hostname"), vlun.get("lun"))
@@ -228,11 +229,12 @@ def delete_volume(client, name, pool_name, snapshots, vluns):
         if pool_name:
             step = "remove %s from pool %s" % (name, pool_name)
             client.request("PUT", "/volumesets/" + pool_name, {"action": 2, "setmembers": [name]})
+            out_of_pool = True
         step = "delete volume %s" % name
         client.request("DELETE", "/volumes/" + name)
     except WsapiError as err:
         message = "deleting %s stopped at step '%s': %s" % (name, step, err)
-        if pool_name and step.startswith("delete volume"):
+        if out_of_pool:
             # Back into its pool, or the volume would be left on the array managed by nothing.
             try:
                 client.request("PUT", "/volumesets/" + pool_name, {"action": 1, "setmembers": [name]})
