@@ -1008,7 +1008,6 @@ class ArrayState:
             answer = handler(vol, {}, user)[1]
             if answer:
                 task_ids.append(answer["taskid"])
-        self.dirty = True
         return 200, ({"taskids": task_ids} if task_ids else None), {}
 
     def delete_set(self, kind, name):
@@ -1279,8 +1278,11 @@ class ArrayState:
                 triples.append((volume, tpl["lun"] + index, host))
         return triples
 
+    def _port(self, position):
+        return next((port for port in self.db["ports"] if _port_key(port["portPos"]) == _port_key(position)), None)
+
     def _port_protocol(self, position):
-        port = next((port for port in self.db["ports"] if _port_key(port["portPos"]) == _port_key(position)), None)
+        port = self._port(position)
         return port.get("protocol") if port else None
 
     def _used_luns(self, hosts, position=None):
@@ -1327,7 +1329,7 @@ class ArrayState:
             raise WsapiError(400, E.TOO_LARGE, "client request contains values that are too large", ref="lun")
         if position is not None:
             self._check_port_pos(position)
-            if not any(_port_key(port["portPos"]) == _port_key(position) for port in self.db["ports"]):
+            if self._port(position) is None:
                 raise WsapiError(404, E.NON_EXISTENT_PORT, "port does not exist", ref=_port_key(position))
         volume_name = body["volumeName"]
         if volume_name.startswith("set:"):

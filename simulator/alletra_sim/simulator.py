@@ -425,7 +425,8 @@ class Simulator:
         version = self.model.api_version()
         return 200, {
             "httpState": 2 if self.tls else 1, "httpPort": 8008 if self.tls else self.port,
-            "httpsState": 1 if self.tls else 2, "httpsPort": self.port if self.tls else 8080, "version": "%d.%d.%d" % (version["major"], version["minor"], version["revision"]),
+            "httpsState": 1 if self.tls else 2, "httpsPort": self.port if self.tls else 8080,
+            "version": "%d.%d.%d" % (version["major"], version["minor"], version["revision"]),
             "sessionsInUse": len(self._sessions), "sessionTimeout": int(self.session_idle_timeout // 60),
             "maxSessions": self.session_limit, "systemResourceUsage": 1, "policy": "per_user_acl_permissive",
         }, {}
