@@ -99,6 +99,10 @@ class SimAdmin(object):
         """Arm one fault: faults({"expire_sessions": True}), faults(method=..., path=..., count=..., status=...)."""
         return self._call("POST", "/faults", dict(fault or {}, **kwargs))
 
+    def armed_faults(self):
+        """The faults that have not struck yet."""
+        return self._call("GET", "/faults")["faults"]
+
     def clear_faults(self):
         return self._call("DELETE", "/faults")
 

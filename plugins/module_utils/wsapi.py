@@ -14,7 +14,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import os
 import time
+import uuid
 
 try:
     import requests
@@ -54,6 +56,7 @@ NO_SPACE = 24
 HAS_RO_CHILD = 25
 EXPORTED_VLUN = 26
 TOO_LARGE = 28
+SVC_UNAVAIL = 31  # with HTTP 503: the array's WSAPI session limit is reached
 HAS_CHILD = 32
 IN_USE = 34
 INV_INPUT_WRONG_TYPE = 39
@@ -65,8 +68,28 @@ EXISTENT_PATH = 73
 INV_INPUT_ONE_REQUIRED = 78
 EXISTENT_SET = 101
 NON_EXISTENT_SET = 102
+MEMBER_IN_SET = 104
+MEMBER_NOT_IN_SET = 105
 NON_EXISTENT_TASK = 145
+VV_IN_TASK = 151
 INV_INPUT_VV_GROW_SIZE = 152
+ONLINE_COPY_IN_PROGRESS = 29
+
+# Volume copy types (the ``copyType`` of a volume).
+COPY_BASE = 1
+COPY_PHYSICAL = 2
+COPY_VIRTUAL = 3
+
+# PUT /volumesets/<name> actions.
+SET_ADD_MEMBER = 1
+SET_REMOVE_MEMBER = 2
+
+# PUT /volumes/<name> actions.
+VOLUME_GROW = 3
+VOLUME_PROMOTE = 4
+
+# PUT /tasks/<id> actions.
+TASK_CANCEL = 1
 
 # Task states of GET /tasks/<id>.
 TASK_DONE = 1
@@ -79,6 +102,26 @@ TASK_STATES = {TASK_DONE: "done", TASK_ACTIVE: "active", TASK_CANCELLED: "cancel
 # provably never reached the array.
 IDEMPOTENT_METHODS = frozenset(["GET", "HEAD", "DELETE"])
 RETRY_STATUSES = frozenset([502, 503, 504])
+HTTP_FORBIDDEN = 403
+HTTP_NOT_FOUND = 404
+HTTP_SERVER_ERROR = 500
+HTTP_SERVICE_UNAVAILABLE = 503
+# Longest pause between two attempts, in seconds.
+MAX_BACKOFF = 8.0
+# DELETE /credentials/<key> is sent at most this often: once more after a 5xx or no answer.
+LOGOUT_ATTEMPTS = 2
+
+HTTPS_SCHEME = "https"
+HTTP_SCHEME = "http"
+PLAIN_HTTP_WARNING = (
+    "wsapi_url %s is plain http:// (allow_http is true): the password and the WSAPI session key travel "
+    "unencrypted and anyone on the network path can read and reuse them. Use https:// for a real array")
+NO_VERIFY_WARNING = (
+    "validate_certs is false: the array's TLS certificate is not verified, so a man-in-the-middle can pose as "
+    "the array and capture the password and the session key. Set ca_path to the PEM file of the CA that signed "
+    "the array's certificate instead")
+# Failed polls of a task tolerated in a row before waiting gives up.
+POLL_ERRORS = 5
 
 
 class WsapiError(Exception):
@@ -96,6 +139,11 @@ class WsapiError(Exception):
 
     def __str__(self):
         return self.message
+
+    @property
+    def unanswered(self):
+        """True when a request got no answer: the array may or may not have acted on it."""
+        return self.status is None and self.method is not None
 
     def as_dict(self):
         """The fields a module returns beside its message."""
@@ -129,6 +177,74 @@ def _answer(response):
         return None
 
 
+def base_url(url, allow_http=False):
+    """The array's base URL without a trailing ``/api/v1``; plain http:// only with ``allow_http``."""
+    url = (url or "").strip().rstrip("/")
+    if url.endswith(API_PREFIX):
+        url = url[:-len(API_PREFIX)]
+    scheme, sep, dummy = url.partition("://")
+    scheme = scheme.lower() if sep else None
+    if scheme == HTTP_SCHEME and not allow_http:
+        raise WsapiError(
+            "wsapi_url %s is plain http://, which would send the password and the session key unencrypted: "
+            "use https://, or set allow_http: true (ALLETRA_ALLOW_HTTP) for a lab array or simulator "
+            "without TLS" % _shown(url))
+    if scheme not in (HTTPS_SCHEME, HTTP_SCHEME):
+        raise WsapiError("wsapi_url %r must start with https:// (for example https://array.example.com:443)" % (_shown(url),))
+    return url
+
+
+def check_ca_path(ca_path):
+    """Refuse a ca_path that requests could not load (it would fail the first request obscurely)."""
+    hint = "ca_path must be the PEM file of the CA that signed the array's certificate"
+    if not os.path.exists(ca_path):
+        raise WsapiError("ca_path %r does not exist: %s" % (ca_path, hint))
+    if not os.path.isfile(ca_path):
+        raise WsapiError("ca_path %r is not a file: %s" % (ca_path, hint))
+    try:
+        with open(ca_path, "rb"):
+            pass
+    except (IOError, OSError) as err:
+        raise WsapiError("ca_path %r cannot be read (%s): %s" % (ca_path, err.strerror or err, hint))
+
+
+def _verify_setting(validate_certs, ca_path):
+    """What requests gets as ``verify``: False, the checked ca_path, or True (system trust store)."""
+    if not validate_certs:
+        try:
+            requests.packages.urllib3.disable_warnings()
+        except AttributeError:  # pragma: no cover
+            pass
+        return False
+    if ca_path:
+        check_ca_path(ca_path)
+        return ca_path
+    return True
+
+
+def _shown(url):
+    """A URL fit for messages: a ``user:password@`` part is masked."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    netloc, slash, path = rest.partition("/")
+    if "@" in netloc:
+        netloc = "***@" + netloc.rpartition("@")[2]
+    return scheme + sep + netloc + slash + path
+
+
+def _is_session_limit(err):
+    return err.status == HTTP_SERVICE_UNAVAILABLE and err.code == SVC_UNAVAIL
+
+
+def _session_limit_error(err, attempts):
+    return WsapiError(
+        "login refused: the array's session limit is reached (HTTP %s, WSAPI code %s: %s), still after %d attempts. "
+        "Close idle WSAPI sessions on the array (showwsapisession, removewsapisession) or run fewer tasks against it "
+        "at once" % (err.status, err.code, err.desc, attempts),
+        status=err.status, code=err.code, desc=err.desc, ref=err.ref, method=err.method, path=err.path)
+
+
 class WsapiClient(object):
     """A WSAPI v1 session. Use as a context manager so the session key is always deleted.
 
@@ -137,15 +253,19 @@ class WsapiClient(object):
     """
 
     def __init__(self, url, username, password, validate_certs=True, ca_path=None, timeout=30,
-                 retries=3, backoff=0.5, user_agent="alletra.storage"):
+                 retries=3, backoff=0.5, user_agent="alletra.storage", allow_http=False):
         if not HAS_REQUESTS:
             raise WsapiError("the Python library 'requests' is required on the host that runs this module")
-        url = (url or "").strip().rstrip("/")
-        if url.endswith(API_PREFIX):
-            url = url[:-len(API_PREFIX)]
-        if not url.startswith(("https://", "http://")):
-            raise WsapiError("wsapi_url %r must start with https:// (for example https://array.example.com:443)" % (url,))
-        self.url = url
+        self.url = base_url(url, allow_http)
+        # verify goes with every request: requests lets REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE in the
+        # environment override a Session-level verify, which would silently ignore ca_path.
+        self._verify = _verify_setting(validate_certs, ca_path)
+        # What a caller should tell its user about this connection's security (a module warns).
+        self.warnings = []
+        if self.url.lower().startswith(HTTP_SCHEME + "://"):
+            self.warnings.append(PLAIN_HTTP_WARNING % _shown(self.url))
+        elif self._verify is False:
+            self.warnings.append(NO_VERIFY_WARNING)
         self.username = username
         self._password = password
         self.timeout = timeout
@@ -153,19 +273,10 @@ class WsapiClient(object):
         self.backoff = backoff
         self.key = None
         self._cache = {}
+        # Marks what this client creates, so a create whose answer was lost is recognised as its own.
+        self.run_id = uuid.uuid4().hex[:12]
         self._http = requests.Session()
         self._http.headers.update({"Accept": "application/json", "User-Agent": user_agent})
-        # verify goes with every request: requests lets REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE in the
-        # environment override a Session-level verify, which would silently ignore ca_path.
-        self._verify = True
-        if not validate_certs:
-            self._verify = False
-            try:
-                requests.packages.urllib3.disable_warnings()
-            except AttributeError:  # pragma: no cover
-                pass
-        elif ca_path:
-            self._verify = ca_path
 
     def __enter__(self):
         return self
@@ -176,9 +287,24 @@ class WsapiClient(object):
 
     # -- sessions -------------------------------------------------------------------------
     def login(self):
-        """Open a session; the key goes into every later request."""
+        """Open a session; the key goes into every later request.
+
+        While the array's session limit is reached it refuses logins with 503/31, before creating
+        anything: such a login is tried again with backoff, at most ``retries`` more times.
+        """
         body = {"user": self.username, "password": self._password, "sessionType": 1}
-        answer = self._send("POST", "/credentials", body, authenticated=False, idempotent=False)
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                answer = self._send("POST", "/credentials", body, authenticated=False, idempotent=False)
+                break
+            except WsapiError as err:
+                if not _is_session_limit(err):
+                    raise
+                if attempt > self.retries:
+                    raise _session_limit_error(err, attempt)
+            self._pause(attempt)
         key = (answer or {}).get("key")
         if not key:
             raise WsapiError("the array accepted the login but returned no session key", method="POST", path=API_PREFIX + "/credentials")
@@ -189,13 +315,27 @@ class WsapiClient(object):
         key, self.key = self.key, None
         try:
             if key:
-                try:
-                    self._send("DELETE", "/credentials/" + key, authenticated=False, idempotent=False)
-                except WsapiError:
-                    # An expired or already deleted key answers 403/6; nothing is left to free.
-                    pass
+                self._logout(key)
         finally:
             self._http.close()
+
+    def _logout(self, key):
+        """DELETE the session key; once more after a 5xx or no answer, silent either way.
+
+        Sent without _send's retries, so an array that went away costs at most two attempts.
+        """
+        url = self.url + API_PREFIX + "/credentials/" + key
+        for attempt in range(1, LOGOUT_ATTEMPTS + 1):
+            try:
+                response = self._http.request("DELETE", url, timeout=self.timeout, verify=self._verify)
+            except requests_exceptions.RequestException:
+                response = None
+            # 2xx: deleted; 403/6: the key expired or was deleted by an attempt whose answer was
+            # lost, nothing is left to free; another 4xx would not change on a repeat.
+            if response is not None and response.status_code < HTTP_SERVER_ERROR:
+                return
+            if attempt < LOGOUT_ATTEMPTS:
+                self._pause(attempt)
 
     # -- requests -------------------------------------------------------------------------
     def request(self, method, path, body=None, query=None, idempotent=None):
@@ -210,7 +350,7 @@ class WsapiClient(object):
         try:
             return self._send(method, path, body, query=query, idempotent=idempotent)
         except WsapiError as err:
-            if err.status != 403 or err.code != INV_SESS_KEY:
+            if err.status != HTTP_FORBIDDEN or err.code != INV_SESS_KEY:
                 raise
         # The key expired or was deleted; the array did not act on the request.
         self.key = None
@@ -247,8 +387,18 @@ class WsapiClient(object):
         """Wait until a task leaves the active state; return it when done, raise otherwise."""
         deadline = time.monotonic() + timeout
         delay = min(0.2, poll_interval)
+        errors = 0
         while True:
-            task = self.request("GET", "/tasks/%s" % task_id)
+            try:
+                task = self.request("GET", "/tasks/%s" % task_id)
+            except WsapiError as err:
+                # A poll changes nothing: an array error or a lost answer is tried again, a few times.
+                errors += 1
+                if not (err.unanswered or (err.status or 0) >= 500) or errors > POLL_ERRORS or time.monotonic() > deadline:
+                    raise
+                time.sleep(delay)
+                continue
+            errors = 0
             status = task.get("status")
             if status == TASK_DONE:
                 return task
@@ -286,7 +436,7 @@ class WsapiClient(object):
             except requests_exceptions.SSLError as err:
                 raise WsapiError(
                     "cannot verify the TLS certificate of %s: %s. Set ca_path to the CA that signed the array's "
-                    "certificate, or validate_certs: false to skip verification" % (self.url, _short(err)),
+                    "certificate, or validate_certs: false to skip verification" % (_shown(self.url), _short(err)),
                     method=method, path=prefix + path)
             except (requests_exceptions.ConnectionError, requests_exceptions.Timeout) as err:
                 safe = idempotent or _not_sent(err)
@@ -295,12 +445,12 @@ class WsapiClient(object):
                     continue
                 raise WsapiError(
                     "no answer from %s to %s %s: %s. Check wsapi_url, timeout and that the array is reachable"
-                    % (self.url, method, prefix + _redact(path), _short(err)),
+                    % (_shown(self.url), method, prefix + _redact(path), _short(err)),
                     method=method, path=prefix + _redact(path))
             if response.status_code in RETRY_STATUSES and idempotent and attempt <= self.retries:
                 self._pause(attempt)
                 continue
-            if response.status_code == 404 and method == "DELETE" and attempt > 1:
+            if response.status_code == HTTP_NOT_FOUND and method == "DELETE" and attempt > 1:
                 # An earlier attempt whose answer was lost deleted the object: the goal is reached.
                 return None
             if response.status_code >= 400:
@@ -308,7 +458,7 @@ class WsapiClient(object):
             return _answer(response)
 
     def _pause(self, attempt):
-        time.sleep(min(self.backoff * (2 ** (attempt - 1)), 8.0))
+        time.sleep(min(self.backoff * (2 ** (attempt - 1)), MAX_BACKOFF))
 
 
 def _redact(path):

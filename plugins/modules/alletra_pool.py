@@ -128,12 +128,8 @@ deleted_volumes:
   sample: [u-5a2504b06a6c48498ee7ddb0b674fd14]
 """
 
-import re
-
 from ansible_collections.alletra.storage.plugins.module_utils import common, naming
-from ansible_collections.alletra.storage.plugins.module_utils.wsapi import NON_EXISTENT_CPG
-
-SET_NAME = re.compile(r"^[A-Za-z0-9_.][A-Za-z0-9_.-]{0,30}$")
+from ansible_collections.alletra.storage.plugins.module_utils.wsapi import EXISTENT_SET, NON_EXISTENT_CPG
 
 
 def pool_view(pool):
@@ -159,6 +155,24 @@ def require_cpg(client, cpg):
         raise common.ModuleFailure("cpg: CPG %r does not exist on the array; it has: %s" % (cpg, ", ".join(names) or "none"))
 
 
+def create(client, pool):
+    """Create the pool's volume set. "Already exists" means another run won: raise Raced so the
+    task reads that pool and compares. A lost answer is settled by reading the set back."""
+    comment = common.pool_comment(pool["cpg"], pool["naming"])
+    try:
+        client.request("POST", "/volumesets", {"name": pool["name"], "comment": comment})
+    except common.WsapiError as err:
+        if err.code == EXISTENT_SET:
+            raise common.Raced(pool["name"])
+        if not err.unanswered:
+            raise common.create_refused(err, pool["name"]) or err
+        made = common.find_pool(client, pool["name"], required=False)
+        if made is None:
+            raise err
+        if made["comment"] != comment:
+            raise common.Raced(pool["name"])
+
+
 def present(module, client):
     params = module.params
     pool = common.find_pool(client, params["name"], required=False)
@@ -172,10 +186,7 @@ def present(module, client):
             scheme = naming.choose_scheme(client.cached("/system").get("systemVersion"))
         pool = dict(name=params["name"], cpg=params["cpg"], naming=scheme, members=[])
         if not module.check_mode:
-            try:
-                client.request("POST", "/volumesets", {"name": params["name"], "comment": common.pool_comment(params["cpg"], scheme)})
-            except common.WsapiError as err:
-                raise common.create_refused(err, params["name"]) or err
+            create(client, pool)
     else:
         if params["naming"] != "auto" and params["naming"] != pool["naming"]:
             raise common.ModuleFailure("naming: pool %r names its volumes with the %r scheme, which cannot change" % (pool["name"], pool["naming"]))
@@ -206,16 +217,18 @@ def absent(module, client):
         raise common.ModuleFailure(
             "pool %r is exported as a volume set to host(s) %s. Remove those exports first, or set force: true to remove "
             "them with the pool" % (pool["name"], common.export_hosts(pool_vluns)))
+    volumes = common.all_volumes(client)
+    # Volumes of the pool that a stopped run left outside its volume set are the pool's too.
+    strays = [volume["name"] for volume in common.strays_of(client, volumes, pool)]
+    names = sorted(set(pool["members"]) | set(strays))
+    if names and not params["force"]:
+        raise common.ModuleFailure(
+            "pool %r still has %d volume(s): %s. Delete them first, or set force: true to delete them with "
+            "their snapshots and exports" % (pool["name"], len(names), ", ".join(names)))
     doomed = []
-    if pool["members"]:
-        if not params["force"]:
-            raise common.ModuleFailure(
-                "pool %r still has %d volume(s): %s. Delete them first, or set force: true to delete them with "
-                "their snapshots and exports" % (pool["name"], len(pool["members"]), ", ".join(sorted(pool["members"]))))
-        volumes = common.all_volumes(client)
-        for name in sorted(pool["members"]):
-            snapshots = common.snapshots_of(volumes, name)
-            doomed.append((name, snapshots, common.vluns_of(client, name)))
+    for name in names:
+        in_set = pool["name"] if name in pool["members"] else None
+        doomed.append((name, in_set, common.snapshots_of(volumes, name), common.vluns_of(client, name)))
     if not module.check_mode:
         for vlun in pool_vluns:
             step = "remove export of pool %s to host %s (LUN %s)" % (pool["name"], vlun.get("hostname"), vlun.get("lun"))
@@ -225,11 +238,11 @@ def absent(module, client):
                 raise common.ModuleFailure("deleting pool %s stopped at step '%s': %s" % (pool["name"], step, err),
                                            failed_step=step, wsapi_error=err.as_dict())
     deleted = []
-    for name, snapshots, vluns in doomed:
+    for name, in_set, snapshots, vluns in doomed:
         deleted.extend(snapshot["name"] for snapshot in snapshots)
         deleted.append(name)
         if not module.check_mode:
-            common.delete_volume(client, name, pool["name"], snapshots, vluns)
+            common.delete_volume(client, name, in_set, snapshots, vluns)
     if not module.check_mode:
         client.request("DELETE", "/volumesets/" + pool["name"])
     return dict(changed=True, pool={}, deleted_volumes=deleted, diff=dict(before=before, after={}))
@@ -243,11 +256,12 @@ def main():
         state=dict(type="str", default="present", choices=["present", "absent"]),
         force=dict(type="bool", default=False),
     ))
-    if not SET_NAME.match(module.params["name"]):
-        module.fail_json(msg="name: %r is not a valid pool name: use 1 to 31 letters, digits, '.', '_' or '-', "
-                             "not starting with '-'" % module.params["name"])
+    try:
+        common.check_pool_name(module.params["name"], field="name")
+    except common.ModuleFailure as failure:
+        module.fail_json(msg=failure.msg)
     action = present if module.params["state"] == "present" else absent
-    common.run(module, lambda client: action(module, client))
+    common.run(module, lambda client: common.settle_races(lambda: action(module, client)))
 
 
 if __name__ == "__main__":

@@ -185,7 +185,10 @@ task:
   sample: {id: 12, name: promote, status: 1}
 """
 
+import time
+
 from ansible_collections.alletra.storage.plugins.module_utils import common, naming
+from ansible_collections.alletra.storage.plugins.module_utils.wsapi import VOLUME_PROMOTE, VV_IN_TASK
 
 
 def snapshot_view(snapshot, pool_name):
@@ -250,7 +253,7 @@ def present(module, client, pool):
                 % (user_name, parent["name"], "read-only" if snapshot.get("readOnly") else "writable"))
         after = before
     else:
-        parameters = {"name": array_name, "readOnly": params["read_only"], "comment": common.snapshot_comment(user_name)}
+        parameters = {"name": array_name, "readOnly": params["read_only"], "comment": common.snapshot_comment(user_name, client.run_id)}
         hours = naming.expiry_to_hours(params["expiry"])
         if hours:
             parameters["expirationHours"] = hours
@@ -258,13 +261,27 @@ def present(module, client, pool):
             after = snapshot_view(dict(name=array_name, copyOf=parent["name"], copyType=3, readOnly=params["read_only"],
                                        comment=parameters["comment"]), pool["name"])
         else:
-            client.request("POST", "/volumes/" + parent["name"], {"action": "createSnapshot", "parameters": parameters})
-            snapshot = common.get_volume(client, array_name)
+            snapshot = common.create_snapshot(client, parent["name"], parameters)
             existing.append(snapshot)
             after = snapshot_view(snapshot, pool["name"])
     return dict(changed=diff_view(before) != diff_view(after), snapshot=after,
                 snapshots=[snapshot_view(s, pool["name"]) for s in existing],
                 diff=dict(before=diff_view(before), after=diff_view(after)))
+
+
+def send_promote(client, snapshot_name, promote, timeout):
+    """Start a restore. Restoring twice from one snapshot gives the same data, so a lost answer is
+    settled by sending it again; while an earlier restore keeps the volume busy, that one is waited for."""
+    deadline = time.monotonic() + timeout
+    delay = 0.2
+    while True:
+        try:
+            return client.request("PUT", "/volumes/" + snapshot_name, promote, idempotent=True) or {}
+        except common.WsapiError as err:
+            if err.code != VV_IN_TASK or time.monotonic() + delay > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 5.0)
 
 
 def restored(module, client, pool):
@@ -280,11 +297,11 @@ def restored(module, client, pool):
     result = dict(changed=True, snapshot=view, snapshots=[snapshot_view(s, pool["name"]) for s in existing],
                   diff=dict(before=dict(parent=parent["name"], restored_from=None), after=dict(parent=parent["name"], restored_from=user_name)))
     if not module.check_mode:
-        promote = {"action": 4}
+        promote = {"action": VOLUME_PROMOTE}
         if vluns:
             # The array refuses to promote onto an exported parent (409/34) unless told it is online.
             promote["online"] = True
-        answer = client.request("PUT", "/volumes/" + snapshot["name"], promote) or {}
+        answer = send_promote(client, snapshot["name"], promote, module.params["task_timeout"])
         if answer.get("taskid"):
             try:
                 result["task"] = client.wait_task(answer["taskid"], timeout=module.params["task_timeout"])
@@ -345,6 +362,7 @@ def main():
     except ValueError as err:
         module.fail_json(msg="expiry: %s" % err)
     try:
+        common.check_pool_name(params["pool"])
         common.array_name(dict(naming="lxd"), params["volume"], params["volume_uuid"], params["volume_type"], params["content_type"], field="volume")
         if params["uuid"] is not None:
             common.snapshot_array_name("check", params["name"] or "check", params["uuid"], params["volume_type"], params["content_type"], "lxd")
@@ -357,7 +375,7 @@ def main():
         pool = common.find_pool(client, params["pool"])
         return actions[params["state"]](module, client, pool)
 
-    common.run(module, action)
+    common.run(module, lambda client: common.settle_races(lambda: action(client)))
 
 
 if __name__ == "__main__":

@@ -244,9 +244,16 @@ deleted_snapshots:
 """
 
 from ansible_collections.alletra.storage.plugins.module_utils import common, naming
-from ansible_collections.alletra.storage.plugins.module_utils.wsapi import TASK_ACTIVE, WsapiTaskError
+from ansible_collections.alletra.storage.plugins.module_utils.wsapi import (
+    COPY_VIRTUAL,
+    TASK_ACTIVE,
+    TASK_CANCEL,
+    VOLUME_GROW,
+    VV_IN_TASK,
+    WsapiTaskError,
+)
 
-VIEW_KEYS = ("name", "pool", "uuid", "volume_type", "content_type", "size_mib", "size", "wwn", "nguid", "cpg")
+VIEW_KEYS = ("name", "pool", "uuid", "volume_type", "content_type", "size_mib", "size", "wwn", "nguid", "cpg", "copy_pending")
 
 
 def volume_view(volume, pool_name, snapshots=None):
@@ -264,12 +271,26 @@ def diff_view(view):
 
 
 def find_member(client, pool, name, field="name"):
+    """The volume ``name`` of ``pool``, or None.
+
+    A volume this collection made for the pool that is in no volume set (its run stopped
+    between creating it and adding it, or between taking it out and deleting it) comes back with
+    ``stray`` set: the run finishes the job. Any other volume outside the pool is left alone.
+    """
     volume = common.get_volume(client, name)
-    if volume is not None and name not in pool["members"]:
-        raise common.ModuleFailure(
-            "%s: volume %r exists on the array but is not in pool %r; it is left alone" % (field, name, pool["name"]))
-    if volume is not None and volume.get("copyType") == 3:
+    if volume is None:
+        return None
+    if volume.get("copyType") == COPY_VIRTUAL:
         raise common.ModuleFailure("%s: %r is a snapshot; manage it with alletra.storage.alletra_snapshot" % (field, name))
+    if name not in pool["members"]:
+        volume_sets = common.volume_sets_of(client, name)
+        if pool["name"] in volume_sets:
+            pool["members"].append(name)  # another run added it since the pool was read
+        elif volume_sets or common.marks(volume).get("pool") != pool["name"]:
+            raise common.ModuleFailure(
+                "%s: volume %r exists on the array but is not in pool %r; it is left alone" % (field, name, pool["name"]))
+        else:
+            volume["stray"] = True
     return volume
 
 
@@ -277,7 +298,9 @@ class Copy(object):
     """A copy of a volume (or of one of its snapshots), optionally with its snapshots, as LXD makes it.
 
     ``missing`` says why the source cannot be read (it, its pool or the named snapshot is gone);
-    that only matters when the destination does not exist yet.
+    that only matters when the destination does not exist yet. The destination carries the mark
+    ``copy=<source>`` until the copy has finished: a run that stops part-way leaves a volume that
+    the next run finishes, never one that passes for a copy.
     """
 
     def __init__(self, module, client, pool, name):
@@ -289,7 +312,7 @@ class Copy(object):
         self.timeout = params["task_timeout"]
         self.volume_type = params["volume_type"]
         self.content_type = params["content_type"]
-        self.source = self.origin = None
+        self.source = self.origin = self.in_flight = None
         self.snapshots = []
         self.missing = None
         source_pool = pool if source["pool"] in (None, pool["name"]) else common.find_pool(client, source["pool"], required=False)
@@ -347,102 +370,184 @@ class Copy(object):
                 "volume %r exists but lacks the source's snapshot(s) %s; it is not overwritten. Delete it to copy again, "
                 "or choose another destination" % (volume["name"], ", ".join(missing)))
 
-    def run(self, size_mib, steps):
-        """Pre-create the destination, copy each snapshot and snapshot the destination, then copy the volume."""
-        client, pool, name = self.client, self.pool, self.name
-        created = []
-        step = "create destination %s" % name
+    def check_unfinished(self, volume):
+        """An unfinished copy is finished only from the source it was started from."""
+        pending = common.marks(volume).get("copy")
+        if self.missing:
+            raise common.ModuleFailure("volume %r is an unfinished copy of %r that cannot be finished: %s. Delete it "
+                                       "(state: absent) to copy again" % (volume["name"], pending, self.missing))
+        if self.source["name"] != pending:
+            raise common.ModuleFailure("volume %r is an unfinished copy of %r, not of %r: run the copy from %r again to finish "
+                                       "it, or delete it (state: absent)" % (volume["name"], pending, self.source["name"], pending))
+
+    def run(self, size_mib, steps, existing=None):
+        """Pre-create the destination, copy each snapshot and snapshot the destination, then copy the volume.
+
+        With ``existing`` (an unfinished copy), the snapshots it already has are kept and the rest is done.
+        """
+        client, name = self.client, self.name
+        if existing is None:
+            common.create_volume(client, self.pool, name, size_mib, copy_of=self.source["name"])
+        step = "read destination %s" % name
         try:
-            create(client, pool, name, size_mib)
-            created.append(name)
+            done = set(s["name"] for s in common.direct_snapshots(client, name)) if existing else set()
             for snapshot, user_name, snapshot_name in steps:
+                if snapshot_name in done:
+                    continue
                 step = "copy snapshot %s of %s into %s" % (user_name, self.source["name"], name)
                 self.physical_copy(snapshot["name"])
                 step = "snapshot %s as %s" % (name, user_name)
-                client.request("POST", "/volumes/" + name, {"action": "createSnapshot", "parameters": {
-                    "name": snapshot_name, "readOnly": bool(snapshot.get("readOnly")), "comment": common.snapshot_comment(user_name)}})
-                created.append(snapshot_name)
+                self.snapshot_destination(snapshot, user_name, snapshot_name)
             step = "copy %s into %s" % (self.origin["name"], name)
             self.physical_copy(self.origin["name"])
-        except common.WsapiError as err:
-            raise common.ModuleFailure(
-                "copy to %r failed at step '%s': %s; %s" % (name, step, err, common.undo(client, created, pool["name"], [name])),
-                failed_step=step, wsapi_error=err.as_dict())
+            step = "mark %s as a finished copy" % name
+            client.request("PUT", "/volumes/" + name, {"comment": common.volume_comment(self.pool["name"], client.run_id)},
+                           idempotent=True)
+        except (common.WsapiError, common.ModuleFailure) as err:
+            raise common.ModuleFailure("copy to %r failed at step '%s': %s; %s" % (name, step, err, self.undo(existing is None)),
+                                       failed_step=step, wsapi_error=getattr(err, "as_dict", dict)())
+
+    def undo(self, created):
+        if not created:
+            return "%s stays an unfinished copy: run the task again to finish it, or delete it (state: absent)" % self.name
+        copying_from, task_id = self.in_flight or (None, None)
+        return common.undo_volume(self.client, self.name, self.pool["name"], copying_from, task_id)
+
+    def snapshot_destination(self, snapshot, user_name, snapshot_name):
+        parameters = {"name": snapshot_name, "readOnly": bool(snapshot.get("readOnly")),
+                      "comment": common.snapshot_comment(user_name, self.client.run_id)}
+        try:
+            common.create_snapshot(self.client, self.name, parameters)
+        except common.Raced:
+            # Taken by another run of this copy, after the same copy step: the same snapshot.
+            made = common.get_volume(self.client, snapshot_name) or {}
+            if made.get("copyOf") != self.name or common.user_name_of(made) != user_name:
+                raise
 
     def physical_copy(self, source_name):
-        answer = self.client.request("POST", "/volumes/" + source_name, {"action": "createPhysicalCopy", "parameters": {
-            "destVolume": self.name, "saveSnapshot": False, "priority": 1}}) or {}
-        if not answer.get("taskid"):
-            return
+        """Copy ``source_name`` into the destination and wait until the array has finished."""
+        self.in_flight = (source_name, None)
+        task_id = self.start_copy(source_name)
+        if task_id:
+            self.in_flight = (source_name, task_id)
+            self.wait(task_id)
+        self.in_flight = None
+
+    def start_copy(self, source_name):
+        """Start the copy task and return its id.
+
+        A lost answer, or a destination busy in a task, is settled by finding the copy task by its
+        name; when there is none, the copy is started again (it copies the same data).
+        """
+        body = {"action": "createPhysicalCopy", "parameters": {"destVolume": self.name, "saveSnapshot": False, "priority": 1}}
         try:
-            self.client.wait_task(answer["taskid"], timeout=self.timeout)
+            return (self.client.request("POST", "/volumes/" + source_name, body) or {}).get("taskid")
+        except common.WsapiError as err:
+            if not (err.unanswered or err.code == VV_IN_TASK):
+                raise
+            task_id = common.copy_task(self.client, source_name, self.name)
+            if task_id is None:
+                return (self.client.request("POST", "/volumes/" + source_name, body) or {}).get("taskid")
+            return task_id
+
+    def wait(self, task_id):
+        try:
+            self.client.wait_task(task_id, timeout=self.timeout)
         except WsapiTaskError as err:
             if err.task is None or err.task.get("status") != TASK_ACTIVE:
                 raise
             # The copy outlived its timeout: stop it so the destination can be undone.
             try:
-                self.client.request("PUT", "/tasks/%s" % answer["taskid"], {"action": 1})
+                self.client.request("PUT", "/tasks/%s" % task_id, {"action": TASK_CANCEL})
             except common.WsapiError as cancel_error:
                 raise WsapiTaskError("%s; cancelling it failed: %s" % (err, cancel_error), task=err.task)
             raise WsapiTaskError("%s; it was cancelled" % err, task=err.task)
 
 
-def create(client, pool, name, size_mib):
-    """Create the volume and add it to the pool; undo the creation if the second step fails."""
-    try:
-        client.request("POST", "/volumes", {"name": name, "cpg": pool["cpg"], "snapCPG": pool["cpg"], "sizeMiB": size_mib, "tpvv": True})
-    except common.WsapiError as err:
-        raise common.create_refused(err, name) or err
-    try:
-        client.request("PUT", "/volumesets/" + pool["name"], {"action": 1, "setmembers": [name]})
-    except common.WsapiError as err:
-        raise common.ModuleFailure("adding %s to pool %s failed: %s; %s" % (name, pool["name"], err, common.undo(client, [name])),
-                                   failed_step="add to pool", wsapi_error=err.as_dict())
+def grow(client, volume, size_mib):
+    """Grow ``volume`` to ``size_mib``. A grow adds to the size, so it is never sent twice blindly:
+    a lost answer is settled by reading the size back."""
+    name = volume["name"]
+    for attempt in (1, 2):
+        try:
+            client.request("PUT", "/volumes/" + name, {"action": VOLUME_GROW, "sizeMiB": size_mib - volume["sizeMiB"]})
+            return
+        except common.WsapiError as err:
+            if not err.unanswered:
+                raise common.create_refused(err, name) or err
+            now = (common.get_volume(client, name) or {}).get("sizeMiB")
+            if now == size_mib:
+                return
+            if now != volume["sizeMiB"] or attempt == 2:
+                raise
 
 
-def present(module, client, pool, name, size_mib):
+def converge(module, client, pool, name, size_mib):
     volume = find_member(client, pool, name)
     copy = Copy(module, client, pool, name) if module.params["source"] else None
-    snapshots = common.direct_snapshots(client, name) if volume else []
-    before = volume_view(volume, pool["name"], snapshots)
+    if volume is None or common.marks(volume).get("copy"):
+        return make(module, client, pool, name, size_mib, copy, volume)
+    return update(module, client, pool, volume, size_mib, copy)
+
+
+def make(module, client, pool, name, size_mib, copy, unfinished):
+    """Create the volume, or its copy; or finish a copy that a stopped run left ``unfinished``."""
     result = {}
-    if volume is None:
-        if copy and copy.missing:
-            raise common.ModuleFailure(copy.missing)
-        steps = []
-        if copy:
-            steps = copy.plan()
-            size_mib = copy.size_mib(size_mib)
-            result["copied_from"] = copy.summary()
-        size_mib = size_mib or naming.size_to_mib(None)
-        if module.check_mode:
-            planned = [dict(name="planned", comment=common.snapshot_comment(common.user_name_of(s))) for s in (copy.snapshots if copy else [])]
-            after = volume_view({"name": name, "sizeMiB": size_mib, "userCPG": pool["cpg"]}, pool["name"], planned)
-        else:
-            if copy:
-                copy.run(size_mib, steps)
-            else:
-                create(client, pool, name, size_mib)
-            after = volume_view(common.get_volume(client, name), pool["name"], common.direct_snapshots(client, name))
+    if unfinished is not None:
+        if copy is None:
+            raise common.ModuleFailure(
+                "volume %r is an unfinished copy of %r: run the copy task (source: %s) again to finish it, or delete it "
+                "(state: absent)" % (name, common.marks(unfinished)["copy"], common.marks(unfinished)["copy"]))
+        copy.check_unfinished(unfinished)
+    elif copy and copy.missing:
+        raise common.ModuleFailure(copy.missing)
+    steps = []
+    if copy:
+        steps = copy.plan()
+        size_mib = unfinished["sizeMiB"] if unfinished else copy.size_mib(size_mib)
+        result["copied_from"] = copy.summary()
+    size_mib = size_mib or naming.size_to_mib(None)
+    before = {}
+    if unfinished and not unfinished.get("stray"):
+        before = volume_view(unfinished, pool["name"], common.direct_snapshots(client, name))
+    if module.check_mode:
+        planned = [dict(name="planned", comment=common.snapshot_comment(common.user_name_of(s))) for s in (copy.snapshots if copy else [])]
+        after = volume_view({"name": name, "sizeMiB": size_mib, "userCPG": pool["cpg"]}, pool["name"], planned)
     else:
+        if unfinished and unfinished.get("stray"):
+            common.set_member(client, pool["name"], name)
         if copy:
-            copy.check_existing(volume)
-        after = before
-        if size_mib and size_mib != volume["sizeMiB"]:
-            if size_mib < volume["sizeMiB"]:
-                raise common.ModuleFailure(
-                    "size: volume %r has %s and cannot shrink to %s; give a size of at least %s or omit size"
-                    % (name, naming.format_mib(volume["sizeMiB"]), naming.format_mib(size_mib), naming.format_mib(volume["sizeMiB"])))
-            if module.check_mode:
-                after = dict(before, size_mib=size_mib, size=naming.format_mib(size_mib))
-            else:
-                try:
-                    client.request("PUT", "/volumes/" + name, {"action": 3, "sizeMiB": size_mib - volume["sizeMiB"]})
-                except common.WsapiError as err:
-                    raise common.create_refused(err, name) or err
-                after = volume_view(common.get_volume(client, name), pool["name"], snapshots)
-    result.update(changed=diff_view(before) != diff_view(after), volume=after, diff=dict(before=diff_view(before), after=diff_view(after)))
+            copy.run(size_mib, steps, existing=unfinished)
+        else:
+            common.create_volume(client, pool, name, size_mib)
+        after = volume_view(common.get_volume(client, name), pool["name"], common.direct_snapshots(client, name))
+    result.update(changed=True, volume=after, diff=dict(before=diff_view(before), after=diff_view(after)))
     return result
+
+
+def update(module, client, pool, volume, size_mib, copy):
+    """An existing volume: back into its pool if it strayed, grown if asked; never shrunk or overwritten."""
+    name = volume["name"]
+    snapshots = common.direct_snapshots(client, name)
+    before = {} if volume.get("stray") else volume_view(volume, pool["name"], snapshots)
+    if copy:
+        copy.check_existing(volume)
+        module.warn("volume %r already exists: it is left as it is and nothing was copied into it. Delete it to copy "
+                    "again, or choose another destination" % name)
+    if size_mib and size_mib < volume["sizeMiB"]:
+        raise common.ModuleFailure(
+            "size: volume %r has %s and cannot shrink to %s; give a size of at least %s or omit size"
+            % (name, naming.format_mib(volume["sizeMiB"]), naming.format_mib(size_mib), naming.format_mib(volume["sizeMiB"])))
+    after = volume_view(volume, pool["name"], snapshots)
+    if size_mib and size_mib != volume["sizeMiB"]:
+        after.update(size_mib=size_mib, size=naming.format_mib(size_mib))
+    if not module.check_mode and diff_view(before) != diff_view(after):
+        if volume.get("stray"):
+            common.set_member(client, pool["name"], name)
+        if size_mib and size_mib != volume["sizeMiB"]:
+            grow(client, volume, size_mib)
+        after = volume_view(common.get_volume(client, name), pool["name"], snapshots)
+    return dict(changed=diff_view(before) != diff_view(after), volume=after, diff=dict(before=diff_view(before), after=diff_view(after)))
 
 
 def absent(module, client, pool, name):
@@ -452,7 +557,7 @@ def absent(module, client, pool, name):
     snapshots = common.snapshots_of(common.all_volumes(client), name)
     vluns = common.vluns_of(client, name)
     # Export rules of the whole pool stay: taking the volume out of the set ends its part in them.
-    pool_vluns = common.pool_exports(client, pool["name"])
+    pool_vluns = [] if volume.get("stray") else common.pool_exports(client, pool["name"])
     if (snapshots or vluns or pool_vluns) and not module.params["force"]:
         reasons = []
         if snapshots:
@@ -464,9 +569,36 @@ def absent(module, client, pool, name):
         raise common.ModuleFailure("volume %r %s. Set force: true to delete it anyway" % (name, " and ".join(reasons)))
     before = volume_view(volume, pool["name"], [s for s in snapshots if s.get("copyOf") == name])
     if not module.check_mode:
-        common.delete_volume(client, name, pool["name"], snapshots, vluns)
+        common.delete_volume(client, name, None if volume.get("stray") else pool["name"], snapshots, vluns)
     return dict(changed=True, volume={}, deleted_snapshots=[s["name"] for s in snapshots],
                 diff=dict(before=diff_view(before), after={}))
+
+
+def check_params(module):
+    """Every check that needs no request; returns the size asked for in MiB (or None)."""
+    params = module.params
+    size_mib = None
+    try:
+        if params["size"] is not None:
+            size_mib = naming.size_to_mib(params["size"])
+    except ValueError as err:
+        module.fail_json(msg="size: %s" % err)
+    if params["copy_snapshots"] and not params["source"]:
+        module.fail_json(msg="copy_snapshots: needs source, the volume whose snapshots to copy")
+    if params["task_timeout"] <= 0:
+        module.fail_json(msg="task_timeout: must be a positive number of seconds, got %s" % params["task_timeout"])
+    try:
+        common.check_pool_name(params["pool"])
+        # Any scheme validates the identities; the pools' own schemes are applied once they are read.
+        common.array_name(dict(naming="lxd"), params["name"], params["uuid"], params["volume_type"], params["content_type"])
+        source = params["source"]
+        if source:
+            if source["pool"] is not None:
+                common.check_pool_name(source["pool"], field="source.pool")
+            common.array_name(dict(naming="lxd"), source["name"], source["uuid"], source["volume_type"], source["content_type"], field="source")
+    except common.ModuleFailure as failure:
+        module.fail_json(msg=failure.msg)
+    return size_mib
 
 
 def main():
@@ -495,33 +627,16 @@ def main():
         required_by=dict(source_snapshot="source"),
     )
     params = module.params
-    size_mib = None
-    try:
-        if params["size"] is not None:
-            size_mib = naming.size_to_mib(params["size"])
-    except ValueError as err:
-        module.fail_json(msg="size: %s" % err)
-    if params["copy_snapshots"] and not params["source"]:
-        module.fail_json(msg="copy_snapshots: needs source, the volume whose snapshots to copy")
-    if params["task_timeout"] <= 0:
-        module.fail_json(msg="task_timeout: must be a positive number of seconds, got %s" % params["task_timeout"])
-    try:
-        # Any scheme validates the identities; the pools' own schemes are applied once they are read.
-        common.array_name(dict(naming="lxd"), params["name"], params["uuid"], params["volume_type"], params["content_type"])
-        source = params["source"]
-        if source:
-            common.array_name(dict(naming="lxd"), source["name"], source["uuid"], source["volume_type"], source["content_type"], field="source")
-    except common.ModuleFailure as failure:
-        module.fail_json(msg=failure.msg)
+    size_mib = check_params(module)
 
     def action(client):
         pool = common.find_pool(client, params["pool"], required=params["state"] == "present")
         name = common.array_name(pool or dict(naming="lxd"), params["name"], params["uuid"], params["volume_type"], params["content_type"])
         if params["state"] == "present":
-            return present(module, client, pool, name, size_mib)
+            return converge(module, client, pool, name, size_mib)
         return absent(module, client, pool, name)
 
-    common.run(module, action)
+    common.run(module, lambda client: common.settle_races(lambda: action(client)))
 
 
 if __name__ == "__main__":

@@ -22,6 +22,10 @@ class DropConnection(Exception):
     """Close the connection without answering (fault injection)."""
 
 
+class ResetConnection(Exception):
+    """Abort the connection with a TCP RST, without answering (fault injection)."""
+
+
 # Numeric codes used by the simulator (name -> code); HTTP status is given at each raise.
 INT_SERV_ERR = 1
 INV_USER_PASS = 5

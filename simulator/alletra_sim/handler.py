@@ -2,16 +2,25 @@
 
 import json
 import os
+import re
 import socket
 import ssl
+import struct
 import sys
 import traceback
 from http.server import BaseHTTPRequestHandler
 
-from .errors import DropConnection
+from .errors import DropConnection, ResetConnection
 
 MAX_BODY = 16 * 1024 * 1024
 _STATUS_CODES = {400: 3, 408: 7, 413: 4, 414: 4, 431: 4, 501: 9, 505: 8}
+# A session key travels in the path of DELETE /api/v1/credentials/<key> (raw or decoded, "/" maybe as %2F).
+_CREDENTIALS_KEY_RE = re.compile(r"(?i)(credentials)(?:/|%2f)[^\s\"'?]+")
+
+
+def redact_session_keys(text):
+    """Session keys are secrets: whatever follows ``credentials/`` (up to a space, quote or ``?``) reads ``<key>``."""
+    return _CREDENTIALS_KEY_RE.sub(r"\1/<key>", text)
 
 
 class WsapiRequestHandler(BaseHTTPRequestHandler):
@@ -41,7 +50,7 @@ class WsapiRequestHandler(BaseHTTPRequestHandler):
 
     def log_message(self, format, *args):  # pylint: disable=redefined-builtin
         if os.environ.get("ALLETRA_SIM_DEBUG"):
-            sys.stderr.write("alletra-sim %s - %s\n" % (self.address_string(), format % args))
+            sys.stderr.write("alletra-sim %s - %s\n" % (self.address_string(), redact_session_keys(format % args)))
 
     def send_error(self, code, message=None, explain=None):
         self.close_connection = True
@@ -89,10 +98,23 @@ class WsapiRequestHandler(BaseHTTPRequestHandler):
             except OSError:
                 pass
             return
+        except ResetConnection:
+            self._reset_connection()
+            return
         except Exception:  # pylint: disable=broad-except
             traceback.print_exc()
             status, body, headers = 500, {"code": 1, "desc": "internal server error"}, {}
         self._reply(status, body, headers)
+
+    def _reset_connection(self):
+        """SO_LINGER on with a zero timeout: closing the socket sends a TCP RST instead of a FIN."""
+        self.close_connection = True
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+        self.rfile.close()        # the socket really closes once its reader is closed too
+        self.connection.close()
 
     def _reply(self, status, body, headers):
         data = json.dumps(body).encode("utf-8") if body is not None else b""

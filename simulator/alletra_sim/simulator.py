@@ -17,14 +17,16 @@ from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote
 
 from . import errors as E
-from .errors import DropConnection, WsapiError
-from .handler import WsapiRequestHandler
+from .errors import DropConnection, ResetConnection, WsapiError
+from .handler import WsapiRequestHandler, redact_session_keys
 from .model import ArrayState
 from .personas import persona_info
 from .tls import ensure_certificates
 from .validation import check_members
 
 STATE_VERSION = 1
+# Fault kinds matched on method and path (besides status faults), each with its member's kind.
+_MATCHED_FAULTS = {"late_ms": "int", "expire_session": "bool", "reset": "bool"}
 
 
 class _Server(ThreadingHTTPServer):
@@ -226,6 +228,16 @@ class Simulator:
             self._counters["sessions_expired"] += len(self._sessions)
             self._sessions.clear()
 
+    def _expire_carried_session(self, parts, headers):
+        """Expire the session a request carries: its session key header, or the key a logout names."""
+        keys = [headers.get("X-HP3PAR-WSAPI-SessionKey")]
+        if parts[:3] == ["api", "v1", "credentials"] and len(parts) == 4:
+            keys.append(parts[3])
+        for key in keys:
+            if key in self._sessions:
+                del self._sessions[key]
+                self._counters["sessions_expired"] += 1
+
     # ------------------------------------------------------------------ faults
 
     def _take_fault(self, method, path):
@@ -251,7 +263,10 @@ class Simulator:
                 raise WsapiError(400, E.INV_INPUT_EXCEEDS_RANGE, "latency_ms must be 0 or more", ref="latency_ms")
             self._latency_ms = body["latency_ms"]
             return
-        if body.get("drop") or body.get("lose_answer"):
+        kind = next((name for name in _MATCHED_FAULTS if name in body), None)
+        if kind is not None:
+            body = self._check_matched_fault(body, kind)
+        elif body.get("drop") or body.get("lose_answer"):
             body = check_members(body, {"method": "str", "path": "str", "count": "int", "drop": "bool",
                                         "lose_answer": "bool"})
         else:
@@ -264,10 +279,34 @@ class Simulator:
             raise WsapiError(400, E.INV_INPUT_EXCEEDS_RANGE, "count must be 1 or more", ref="count")
         fault = {"method": body.get("method", "*").upper(), "path": body.get("path", "*"),
                  "count": body.get("count", 1), "drop": bool(body.get("drop")),
-                 "lose_answer": bool(body.get("lose_answer")),
+                 "lose_answer": bool(body.get("lose_answer")), "late_ms": body.get("late_ms"),
+                 "expire_session": bool(body.get("expire_session")), "reset": bool(body.get("reset")),
                  "status": body.get("status"), "code": body.get("code"),
                  "desc": body.get("desc", "injected fault"), "ref": body.get("ref")}
         self._faults.append(fault)
+
+    @staticmethod
+    def _check_matched_fault(body, kind):
+        """``late_ms`` (1 or more), ``expire_session`` or ``reset`` (true), with method, path and count."""
+        body = check_members(body, {"method": "str", "path": "str", "count": "int", kind: _MATCHED_FAULTS[kind]},
+                             required=(kind,))
+        if kind == "late_ms" and body[kind] < 1:
+            raise WsapiError(400, E.INV_INPUT_EXCEEDS_RANGE, "late_ms must be 1 or more", ref=kind)
+        if kind != "late_ms" and body[kind] is not True:
+            raise WsapiError(400, E.INV_INPUT_EXCEEDS_RANGE, "%s must be true" % kind, ref=kind)
+        return body
+
+    @staticmethod
+    def _fault_before(fault):
+        """A fault that acts instead of the request: raise, or return the injected answer; else None."""
+        if fault is None or fault["lose_answer"] or fault["late_ms"] or fault["expire_session"]:
+            return None
+        if fault["reset"]:
+            raise ResetConnection()
+        if fault["drop"]:
+            raise DropConnection()
+        injected = WsapiError(fault["status"], fault["code"], fault["desc"], fault["ref"])
+        return injected.status, injected.body(), {}
 
     def faults(self):
         with self.lock:
@@ -277,7 +316,7 @@ class Simulator:
     # ------------------------------------------------------------------ request entry point
 
     def handle(self, method, raw_path, raw_query, headers, body_bytes, client):
-        """Answer one request: returns (status, body or None, headers). May raise DropConnection."""
+        """Answer one request: returns (status, body or None, headers). May raise DropConnection or ResetConnection."""
         parts = [unquote(part) for part in raw_path.split("/")]
         parts = [part for part in parts[1:] if part != ""] if len(parts) > 1 else []
         path = "/" + "/".join(parts)
@@ -288,29 +327,31 @@ class Simulator:
                 self._save_if_dirty()
                 return result
         with self.lock:
-            key = "%s %s" % (method, path)
+            key = "%s %s" % (method, redact_session_keys(path))
             self._counters["requests"][key] = self._counters["requests"].get(key, 0) + 1
             self._counters["requests_total"] += 1
             fault = self._take_fault(method, path)
             latency = self._latency_ms
         if latency:
             time.sleep(latency / 1000.0)
-        if fault is not None and not fault["lose_answer"]:
-            if fault["drop"]:
-                raise DropConnection()
-            injected = WsapiError(fault["status"], fault["code"], fault["desc"], fault["ref"])
-            return injected.status, injected.body(), {}
+        injected = self._fault_before(fault)
+        if injected is not None:
+            return injected
         with self.lock:
             try:
                 self.model.advance()
+                if fault is not None and fault["expire_session"]:
+                    self._expire_carried_session(parts, headers)
                 answer = self._api(method, parts, query, headers, body_bytes, client)
             except WsapiError as err:
                 answer = err.status, err.body(), {}
             finally:
                 self._save_if_dirty()
-        if fault is not None:
+        if fault is not None and fault["lose_answer"]:
             # The array acted on the request; its answer is lost on the way back.
             raise DropConnection()
+        if fault is not None and fault["late_ms"]:
+            time.sleep(fault["late_ms"] / 1000.0)       # outside the lock: other requests go on meanwhile
         return answer
 
     @staticmethod

@@ -13,7 +13,8 @@ from .errors import (
     WsapiError,
 )
 
-NAME_RE = re.compile(r"^[A-Za-z0-9._][A-Za-z0-9._-]*$")
+# Always used with fullmatch: "$" would also match before a final newline ("vol1\n").
+NAME_RE = re.compile(r"[A-Za-z0-9._][A-Za-z0-9._-]*")
 
 
 def _type_ok(value, kind):
@@ -61,6 +62,6 @@ def check_name(name, limit, ref="name"):
         raise WsapiError(400, INV_INPUT_EMPTY_STR, "invalid input: empty string", ref=ref)
     if len(name) > limit:
         raise WsapiError(400, INV_INPUT_EXCEEDS_LENGTH, "invalid input: string length exceeds limit", ref=ref)
-    if not NAME_RE.match(name):
+    if not NAME_RE.fullmatch(name):
         raise WsapiError(400, INV_INPUT_ILLEGAL_CHAR, "invalid input: illegal character in name", ref=ref)
     return name

@@ -101,3 +101,10 @@ class Array(object):
 def data_ids(sim_admin):
     """The simulator's data identity of every volume, by name."""
     return dict((name, volume["dataId"]) for name, volume in sim_admin.state()["volumes"].items())
+
+
+def marked_name(volume):
+    """The user-facing snapshot name in a volume's comment (``alletra.storage:v1 snapshot=snap0 run=...``)."""
+    words = (volume.get("comment") or "").split()
+    assert words and words[0] == "alletra.storage:v1", "not marked by alletra.storage: %r" % (volume.get("comment"),)
+    return dict(word.partition("=")[::2] for word in words[1:]).get("snapshot")

@@ -6,6 +6,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import errno
+import os
 import socket
 
 import certifi
@@ -210,3 +212,177 @@ def test_wait_task_gives_up_after_its_timeout(sim, sim_admin):
             client.wait_task(answer["taskid"], timeout=0.5, poll_interval=0.1)
     assert "still running" in str(caught.value)
     assert caught.value.task["status"] == wsapi.TASK_ACTIVE
+
+
+# -- plain HTTP, ca_path, logout and login retries -------------------------------------------
+@pytest.fixture
+def http_sim():
+    """A simulator that serves plain HTTP (no TLS), as a lab setup might."""
+    from alletra_sim import Simulator
+
+    with Simulator(host="127.0.0.1", port=0, tls=False, user="3paradm", password=PASSWORD) as simulator:
+        yield simulator
+
+
+@pytest.mark.parametrize("scheme", ["http", "HTTP"])
+def test_plain_http_is_refused_before_any_request(http_sim, scheme):
+    url = http_sim.url.replace("http", scheme, 1)
+    with pytest.raises(wsapi.WsapiError) as caught:
+        wsapi.WsapiClient(url, http_sim.user, http_sim.password, timeout=5)
+    assert "wsapi_url" in str(caught.value) and "allow_http" in str(caught.value)
+    assert http_sim.counters()["requests_total"] == 0
+
+
+def test_plain_http_works_when_allowed_and_says_so(http_sim):
+    with wsapi.WsapiClient(http_sim.url, http_sim.user, http_sim.password, timeout=5, allow_http=True) as client:
+        assert client.request("GET", "/system")["name"]
+        assert len(client.warnings) == 1 and "unencrypted" in client.warnings[0]
+    assert http_sim.counters()["sessions_open"] == 0
+
+
+def test_url_credentials_are_masked_in_messages():
+    with pytest.raises(wsapi.WsapiError) as caught:
+        wsapi.WsapiClient("http://admin:%s@array.example.com" % PASSWORD, "u", "p")
+    assert PASSWORD not in str(caught.value)
+    assert "***@array.example.com" in str(caught.value)
+
+
+def test_https_with_verification_has_no_warning(sim):
+    with client_for(sim) as client:
+        assert client.warnings == []
+
+
+def test_unverified_certificate_is_flagged(sim):
+    with wsapi.WsapiClient(sim.url, sim.user, sim.password, validate_certs=False, timeout=5) as client:
+        assert len(client.warnings) == 1
+        assert "man-in-the-middle" in client.warnings[0] and "ca_path" in client.warnings[0]
+
+
+def test_missing_ca_path_is_refused_before_any_request(sim, tmp_path):
+    missing = str(tmp_path / "no-such-ca.pem")
+    with pytest.raises(wsapi.WsapiError) as caught:
+        client_for(sim, ca_path=missing)
+    assert "ca_path" in str(caught.value) and missing in str(caught.value)
+    assert "does not exist" in str(caught.value)
+    assert sim.counters()["requests_total"] == 0
+
+
+def test_ca_path_that_is_a_directory_is_refused(sim, tmp_path):
+    with pytest.raises(wsapi.WsapiError) as caught:
+        client_for(sim, ca_path=str(tmp_path))
+    assert "ca_path" in str(caught.value) and "not a file" in str(caught.value)
+
+
+def test_unreadable_ca_path_is_refused(sim, tmp_path, monkeypatch):
+    unreadable = tmp_path / "ca.pem"
+    unreadable.write_text("x")
+
+    def refuse(path, mode="r"):
+        raise IOError(errno.EACCES, os.strerror(errno.EACCES), path)
+
+    # Root reads any file, so chmod cannot stage this: wsapi's open() refuses instead.
+    monkeypatch.setattr(wsapi, "open", refuse, raising=False)
+    with pytest.raises(wsapi.WsapiError) as caught:
+        client_for(sim, ca_path=str(unreadable))
+    assert "ca_path" in str(caught.value) and str(unreadable) in str(caught.value)
+    assert "cannot be read (Permission denied)" in str(caught.value)
+
+
+def test_ca_path_is_not_checked_when_verification_is_off(sim, tmp_path):
+    client = client_for(sim, validate_certs=False, ca_path=str(tmp_path / "gone.pem"))
+    with client:
+        assert client.request("GET", "/system")["name"]
+
+
+LOGOUT = "/api/v1/credentials/*"
+
+
+@pytest.mark.parametrize("fault", [
+    {"status": 500, "code": wsapi.INT_SERV_ERR, "desc": "internal error"},
+    {"drop": True},
+], ids=["500", "dropped"])
+def test_logout_is_tried_once_more_after_a_server_error_or_no_answer(sim, sim_admin, fault):
+    with client_for(sim) as client:
+        client.request("GET", "/system")
+        sim_admin.faults(dict(fault, method="DELETE", path=LOGOUT, count=1))
+    counters = sim_admin.counters()
+    assert counters["sessions_open"] == 0
+    assert counters["logouts"] == 1
+
+
+def test_logout_gives_up_silently_after_one_retry(sim, sim_admin):
+    with client_for(sim) as client:
+        client.request("GET", "/system")
+        sim_admin.faults({"method": "DELETE", "path": LOGOUT, "count": 5, "status": 503, "code": 1, "desc": "busy"})
+    deletes = [count for key, count in sim_admin.counters()["requests"].items() if key.startswith("DELETE /api/v1/credentials/")]
+    assert deletes == [2]
+
+
+def test_logout_to_a_vanished_array_is_silent_and_bounded(sim):
+    client = client_for(sim, retries=3)
+    client.request("GET", "/system")
+    sim.stop()
+    sent = []
+    send = client._http.request
+
+    def counting(method, url, **kwargs):
+        sent.append(method)
+        return send(method, url, **kwargs)
+
+    client._http.request = counting
+    client.close()
+    assert sent == ["DELETE", "DELETE"]
+
+
+def test_logout_of_a_gone_session_is_not_repeated(sim, sim_admin):
+    with client_for(sim) as client:
+        client.request("GET", "/system")
+        sim_admin.faults({"expire_sessions": True})
+    deletes = [count for key, count in sim_admin.counters()["requests"].items() if key.startswith("DELETE /api/v1/credentials/")]
+    assert deletes == [1]
+
+
+SESSION_LIMIT = {"method": "POST", "path": "/api/v1/credentials", "status": 503, "code": wsapi.SVC_UNAVAIL,
+                 "desc": "the server has reached its maximum number of connections"}
+
+
+def test_login_waits_for_a_free_session(sim, sim_admin):
+    sim_admin.faults(dict(SESSION_LIMIT, count=2))
+    with client_for(sim, retries=3) as client:
+        assert client.request("GET", "/system")["name"]
+    counters = sim_admin.counters()
+    assert counters["requests"]["POST /api/v1/credentials"] == 3
+    assert counters["logins"] == 1 and counters["sessions_open"] == 0
+
+
+def test_login_gives_up_when_the_session_limit_stays_reached(sim, sim_admin):
+    sim_admin.faults(dict(SESSION_LIMIT, count=10))
+    client = client_for(sim, retries=2)
+    with pytest.raises(wsapi.WsapiError) as caught:
+        with client:
+            client.request("GET", "/system")
+    assert "session limit is reached" in str(caught.value)
+    assert caught.value.status == 503 and caught.value.code == wsapi.SVC_UNAVAIL
+    assert sim.password not in str(caught.value)
+    assert sim_admin.counters()["requests"]["POST /api/v1/credentials"] == 3
+
+
+def test_the_real_session_limit_is_reported(sim, sim_admin):
+    sim_admin.config({"session_limit": 1})
+    with client_for(sim) as first:
+        first.request("GET", "/system")
+        second = client_for(sim, retries=1)
+        with pytest.raises(wsapi.WsapiError) as caught:
+            second.request("GET", "/system")
+        second.close()
+    assert "session limit is reached" in str(caught.value)
+    assert sim_admin.counters()["sessions_open"] == 0
+
+
+def test_other_login_failures_are_not_repeated(sim, sim_admin):
+    sim_admin.faults({"method": "POST", "path": "/api/v1/credentials", "count": 1, "status": 503, "code": wsapi.INT_SERV_ERR})
+    client = client_for(sim)
+    with pytest.raises(wsapi.WsapiError):
+        client.request("GET", "/system")
+    client.close()
+    assert sim_admin.counters()["requests"]["POST /api/v1/credentials"] == 1

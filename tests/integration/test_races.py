@@ -1,0 +1,67 @@
+# -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Parallel plays on one array: "already exists" means another run won, never a failure."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import subprocess
+
+import yaml
+
+from integration_support import ANSIBLE_PLAYBOOK, Run, marked_name
+
+PARALLEL = 5
+
+
+def run_in_parallel(tmp_path, ansible_env, tasks, count=PARALLEL):
+    """Start ``count`` ansible-playbook runs of the same play at once; return their Runs."""
+    path = str(tmp_path / "race.yml")
+    with open(path, "w") as handle:
+        yaml.safe_dump([dict(name="race", hosts="localhost", connection="local", gather_facts=False, tasks=tasks)], handle)
+    processes = [subprocess.Popen([ANSIBLE_PLAYBOOK, "-i", "localhost,", path], env=ansible_env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) for _ in range(count)]
+    runs = []
+    for process in processes:
+        stdout, stderr = process.communicate(timeout=300)
+        process.stdout, process.stderr = stdout, stderr
+        runs.append(Run(process, path))
+    return runs
+
+
+def assert_all_succeeded(runs):
+    for run in runs:
+        assert run.rc == 0 and run.failures == 0, [result.get("msg") for name, result in run.results if result.get("failed")]
+
+
+def test_parallel_plays_creating_one_pool_and_volume_all_succeed(tmp_path, ansible_env, array, sim_admin, cpg):
+    tasks = [{"alletra.storage.alletra_pool": {"name": "race-pool", "cpg": cpg}},
+             {"alletra.storage.alletra_volume": {"pool": "race-pool", "name": "race-vol", "size": "1GiB"}}]
+    assert_all_succeeded(run_in_parallel(tmp_path, ansible_env, tasks))
+    volume_sets = array.volume_sets()
+    assert list(volume_sets) == ["race-pool"] and volume_sets["race-pool"]["setmembers"] == ["race-vol"]
+    assert list(array.volumes()) == ["race-vol"]
+    assert sim_admin.counters()["sessions_open"] == 0
+
+
+def test_parallel_pattern_snapshots_make_one_snapshot_each(tmp_path, ansible_env, array, playbook, cpg):
+    playbook([{"alletra.storage.alletra_pool": {"name": "race-pool", "cpg": cpg}},
+              {"alletra.storage.alletra_volume": {"pool": "race-pool", "name": "race-vol", "size": "1GiB"}}], rerun=False)
+    tasks = [{"alletra.storage.alletra_snapshot": {"pool": "race-pool", "volume": "race-vol", "pattern": "snap%d"}}]
+    runs = run_in_parallel(tmp_path, ansible_env, tasks)
+    assert_all_succeeded(runs)
+    assert all(run.changed == 1 for run in runs)
+    names = sorted(marked_name(v) for v in array.volumes().values() if v.get("copyOf") == "race-vol")
+    assert names == ["snap%d" % number for number in range(PARALLEL)]
+
+
+def test_parallel_runs_of_one_snapshot_name_make_it_once(tmp_path, ansible_env, array, playbook, cpg):
+    playbook([{"alletra.storage.alletra_pool": {"name": "race-pool", "cpg": cpg}},
+              {"alletra.storage.alletra_volume": {"pool": "race-pool", "name": "race-vol", "size": "1GiB"}}], rerun=False)
+    tasks = [{"alletra.storage.alletra_snapshot": {"pool": "race-pool", "volume": "race-vol", "name": "nightly"}}]
+    runs = run_in_parallel(tmp_path, ansible_env, tasks)
+    assert_all_succeeded(runs)
+    assert sum(run.changed for run in runs) >= 1
+    snapshots = [v for v in array.volumes().values() if v.get("copyOf") == "race-vol"]
+    assert len(snapshots) == 1 and marked_name(snapshots[0]) == "nightly"
