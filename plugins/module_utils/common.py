@@ -20,8 +20,10 @@ from ansible_collections.alletra.storage.plugins.module_utils.wsapi import (
     COPY_VIRTUAL,
     EXISTENT_VOL,
     HAS_REQUESTS,
+    HTTP_FORBIDDEN,
     INV_INPUT_EXCEEDS_LENGTH,
     INV_INPUT_ILLEGAL_CHAR,
+    INV_USER_PASS,
     MEMBER_IN_SET,
     MEMBER_NOT_IN_SET,
     NO_SPACE,
@@ -117,7 +119,7 @@ def run(module, action):
 
 
 def _explain(err):
-    if err.status == 403 and err.code == 5:
+    if err.status == HTTP_FORBIDDEN and err.code == INV_USER_PASS:
         return "login refused: check username and password (%s)" % err
     return str(err)
 
@@ -417,9 +419,11 @@ def copy_task(client, source_name, destination_name):
     ``<source>-*<destination>`` (offline) or the destination's name (online).
     """
     pattern = "%s-*%s" % (source_name, destination_name)
-    ids = [task["id"] for task in client.members("/tasks")
-           if task.get("status") == TASK_ACTIVE and (fnmatch.fnmatchcase(task.get("name") or "", pattern)
-                                                      or task.get("name") == destination_name)]
+    ids = []
+    for task in client.members("/tasks"):
+        name = task.get("name") or ""
+        if task.get("status") == TASK_ACTIVE and (fnmatch.fnmatchcase(name, pattern) or name == destination_name):
+            ids.append(task["id"])
     return max(ids) if ids else None
 
 

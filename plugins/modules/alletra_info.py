@@ -94,7 +94,9 @@ info:
       returned: when V(pools) is gathered
       sample: [{name: lxd-pool, cpg: SSD_r6, naming: lxd, members: [c-5a2504b06a6c48498ee7ddb0b674fd14], volume_count: 1}]
     volumes:
-      description: Volumes (not snapshots), each with its pool and decoded LXD identity (null where the name is not LXD-shaped).
+      description:
+        - Volumes (not snapshots), each with its pool and decoded LXD identity (null where the name is not LXD-shaped).
+        - C(copy_pending) names the source of a copy into the volume that a stopped run left unfinished.
       type: list
       elements: dict
       returned: when V(volumes) is gathered

@@ -17,7 +17,11 @@ description:
   - A volume is named either directly with O(name), or from its LXD identity (O(uuid), O(volume_type), O(content_type))
     exactly as LXD's C(alletra) driver names it, in the pool's naming scheme.
   - Sizes are rounded up to a multiple of 256 MiB, as LXD does.
-  - Only volumes that are members of the named pool are ever changed or deleted.
+  - Only volumes that are members of the named pool are ever changed or deleted. A volume this collection
+    created for the pool and that a stopped run left outside every volume set (between creating it and adding
+    it to the pool, or between taking it out and deleting it) is taken back into the pool, or deleted, by the next run.
+  - When the array's answer to a create is lost or late, the volume is read back; one carrying this run's mark
+    (its comment) is this run's. "Already exists" from a parallel run is read and compared, not a failure.
 author:
   - alletra.storage contributors (@alletra-storage)
 extends_documentation_fragment:
@@ -81,7 +85,11 @@ options:
     description:
       - Create the volume as a copy of another volume of the array (a physical copy, done by array tasks).
       - Only used when the volume does not exist yet. An existing destination is never overwritten; with
-        O(copy_snapshots=true) it must already have every snapshot of the source, or the task fails.
+        O(copy_snapshots=true) it must already have every snapshot of the source, or the task fails. The task
+        warns that nothing was copied.
+      - The destination is marked as an unfinished copy until the last copy task has finished. If a run stops
+        part-way and cannot delete what it created, the next run with the same O(source) finishes the copy
+        (keeping the snapshots already copied); a destination is never taken for a finished copy before that.
       - The destination is never smaller than the source.
     type: dict
     suboptions:
@@ -225,6 +233,12 @@ volume:
       description: CPG that holds the volume.
       type: str
       sample: SSD_r6
+    copy_pending:
+      description:
+        - Source of a copy into this volume that has not finished (a run stopped part-way); null for a finished copy or any other volume.
+        - Run the copy task again to finish it, or delete the volume.
+      type: str
+      sample: null
     snapshots:
       description: User-facing names of the volume's snapshots, oldest first.
       type: list

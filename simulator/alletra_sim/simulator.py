@@ -246,6 +246,9 @@ class Simulator:
                 continue
             if fault["method"] not in ("*", method) or not fnmatch.fnmatchcase(path, fault["path"]):
                 continue
+            if fault["skip"] > 0:
+                fault["skip"] -= 1
+                continue
             fault["count"] -= 1
             return fault
         return None
@@ -267,18 +270,20 @@ class Simulator:
         if kind is not None:
             body = self._check_matched_fault(body, kind)
         elif body.get("drop") or body.get("lose_answer"):
-            body = check_members(body, {"method": "str", "path": "str", "count": "int", "drop": "bool",
+            body = check_members(body, {"method": "str", "path": "str", "count": "int", "skip": "int", "drop": "bool",
                                         "lose_answer": "bool"})
         else:
-            body = check_members(body, {"method": "str", "path": "str", "count": "int", "status": "int",
+            body = check_members(body, {"method": "str", "path": "str", "count": "int", "skip": "int", "status": "int",
                                         "code": "int", "desc": "str", "ref": "str"}, required=("status", "code"))
             if not 400 <= body["status"] <= 599:
                 raise WsapiError(400, E.INV_INPUT_EXCEEDS_RANGE, "status must be an HTTP error status (400-599)",
                                  ref="status")
         if body.get("count", 1) < 1:
             raise WsapiError(400, E.INV_INPUT_EXCEEDS_RANGE, "count must be 1 or more", ref="count")
+        if body.get("skip", 0) < 0:
+            raise WsapiError(400, E.INV_INPUT_EXCEEDS_RANGE, "skip must be 0 or more", ref="skip")
         fault = {"method": body.get("method", "*").upper(), "path": body.get("path", "*"),
-                 "count": body.get("count", 1), "drop": bool(body.get("drop")),
+                 "count": body.get("count", 1), "skip": body.get("skip", 0), "drop": bool(body.get("drop")),
                  "lose_answer": bool(body.get("lose_answer")), "late_ms": body.get("late_ms"),
                  "expire_session": bool(body.get("expire_session")), "reset": bool(body.get("reset")),
                  "status": body.get("status"), "code": body.get("code"),
@@ -288,7 +293,7 @@ class Simulator:
     @staticmethod
     def _check_matched_fault(body, kind):
         """``late_ms`` (1 or more), ``expire_session`` or ``reset`` (true), with method, path and count."""
-        body = check_members(body, {"method": "str", "path": "str", "count": "int", kind: _MATCHED_FAULTS[kind]},
+        body = check_members(body, {"method": "str", "path": "str", "count": "int", "skip": "int", kind: _MATCHED_FAULTS[kind]},
                              required=(kind,))
         if kind == "late_ms" and body[kind] < 1:
             raise WsapiError(400, E.INV_INPUT_EXCEEDS_RANGE, "late_ms must be 1 or more", ref=kind)

@@ -171,6 +171,8 @@ def test_matched_faults_are_listed_with_their_fields(api):
     ({"expire_session": False}, 400, 43, "expire_session"),
     ({"expire_session": True, "path": 5}, 400, 39, "path"),
     ({"expire_session": True, "late_ms": 5}, 400, 12, "expire_session"),
+    ({"status": 500, "code": 1, "skip": -1}, 400, 43, "skip"),
+    ({"drop": True, "skip": "2"}, 400, 39, "skip"),
 ])
 def test_bad_matched_faults_are_refused(api, fault, status, code, ref):
     assert_error(api.sim_call("POST", "faults", fault), status, code, ref)
@@ -217,3 +219,10 @@ def test_session_keys_are_not_in_the_debug_log(sim, monkeypatch, capfd):
 def test_names_with_a_trailing_newline_are_refused(api, path, body):
     assert_error(api.post(path, body), 400, 69, "name")
     assert api.get(path).json()["total"] == (2 if path == "/cpgs" else 0)
+
+
+def test_skip_lets_the_first_matches_pass(api):
+    """``skip: 2`` strikes the third matching request, not the first."""
+    api.sim_call("POST", "faults", {"method": "GET", "path": "/api/v1/cpgs", "skip": 2, "status": 503, "code": 31})
+    assert [api.get("/cpgs").status_code for _ in range(4)] == [200, 200, 503, 200]
+    assert api.sim_call("GET", "faults").json()["faults"] == []

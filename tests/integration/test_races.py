@@ -21,7 +21,7 @@ def run_in_parallel(tmp_path, ansible_env, tasks, count=PARALLEL):
     with open(path, "w") as handle:
         yaml.safe_dump([dict(name="race", hosts="localhost", connection="local", gather_facts=False, tasks=tasks)], handle)
     processes = [subprocess.Popen([ANSIBLE_PLAYBOOK, "-i", "localhost,", path], env=ansible_env, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True) for _ in range(count)]
+                                  stderr=subprocess.PIPE, text=True) for dummy in range(count)]
     runs = []
     for process in processes:
         stdout, stderr = process.communicate(timeout=300)
