@@ -243,6 +243,8 @@ def present(module, client, pool):
     parent, user_name, array_name, snapshot, existing = resolve(module, client, pool)
     if snapshot is None:
         other = common.get_volume(client, array_name)
+        if other is not None and other.get("copyOf") == parent["name"]:
+            raise common.Raced(array_name)  # made by a parallel run since the snapshots were listed
         if other is not None:
             raise common.ModuleFailure("name: array volume %r exists but is not a snapshot of %r; it is left alone" % (array_name, parent["name"]))
     before = snapshot_view(snapshot, pool["name"])

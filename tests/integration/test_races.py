@@ -45,11 +45,16 @@ def test_parallel_plays_creating_one_pool_and_volume_all_succeed(tmp_path, ansib
     assert sim_admin.counters()["sessions_open"] == 0
 
 
-def test_parallel_pattern_snapshots_make_one_snapshot_each(tmp_path, ansible_env, array, playbook, cpg):
+def snapshot_race(tmp_path, ansible_env, playbook, cpg, **snapshot):
+    """A pool with volume race-vol, then the same snapshot task in parallel plays."""
     playbook([{"alletra.storage.alletra_pool": {"name": "race-pool", "cpg": cpg}},
               {"alletra.storage.alletra_volume": {"pool": "race-pool", "name": "race-vol", "size": "1GiB"}}], rerun=False)
-    tasks = [{"alletra.storage.alletra_snapshot": {"pool": "race-pool", "volume": "race-vol", "pattern": "snap%d"}}]
-    runs = run_in_parallel(tmp_path, ansible_env, tasks)
+    snapshot.update(pool="race-pool", volume="race-vol")
+    return run_in_parallel(tmp_path, ansible_env, [{"alletra.storage.alletra_snapshot": snapshot}])
+
+
+def test_parallel_pattern_snapshots_make_one_snapshot_each(tmp_path, ansible_env, array, playbook, cpg):
+    runs = snapshot_race(tmp_path, ansible_env, playbook, cpg, pattern="snap%d")
     assert_all_succeeded(runs)
     assert all(run.changed == 1 for run in runs)
     names = sorted(marked_name(v) for v in array.volumes().values() if v.get("copyOf") == "race-vol")
@@ -57,10 +62,7 @@ def test_parallel_pattern_snapshots_make_one_snapshot_each(tmp_path, ansible_env
 
 
 def test_parallel_runs_of_one_snapshot_name_make_it_once(tmp_path, ansible_env, array, playbook, cpg):
-    playbook([{"alletra.storage.alletra_pool": {"name": "race-pool", "cpg": cpg}},
-              {"alletra.storage.alletra_volume": {"pool": "race-pool", "name": "race-vol", "size": "1GiB"}}], rerun=False)
-    tasks = [{"alletra.storage.alletra_snapshot": {"pool": "race-pool", "volume": "race-vol", "name": "nightly"}}]
-    runs = run_in_parallel(tmp_path, ansible_env, tasks)
+    runs = snapshot_race(tmp_path, ansible_env, playbook, cpg, name="nightly")
     assert_all_succeeded(runs)
     assert sum(run.changed for run in runs) >= 1
     snapshots = [v for v in array.volumes().values() if v.get("copyOf") == "race-vol"]
