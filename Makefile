@@ -50,7 +50,7 @@ VENV_STAMP := $(VENV)/.stamp-requirements
 SIM_STAMP := $(VENV)/.stamp-simulator
 DL_STAMP := build/dl/.stamp
 DEPS_STAMP := $(TREE)/.stamp-collections
-PYTEST_DIRS = $(wildcard simulator/tests tests/unit tests/integration)
+PYTEST_DIRS = $(wildcard simulator/tests tests/unit tests/playbooks)
 
 .PHONY: help apt-deps venv tree sanity lint molecule build pytest test sim demo bench clean distclean
 
@@ -63,7 +63,7 @@ help:
 	@echo "make lint      ansible-lint, production profile, offline"
 	@echo "make molecule  molecule scenarios under extensions/molecule"
 	@echo "make build     build the collection, install it offline, render every module's doc"
-	@echo "make pytest    simulator/tests, tests/unit, tests/integration"
+	@echo "make pytest    simulator/tests, tests/unit, tests/playbooks"
 	@echo "make bench     benchmarks against the simulator; figures to benchmarks/results/latest.json"
 	@echo "make sim       run the simulator on https://$(SIM_LISTEN) (user $(SIM_USER), password \$$SIM_PASSWORD)"
 	@echo "make apt-deps  install APT_PACKAGES (only with CI=true)"

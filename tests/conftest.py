@@ -2,7 +2,7 @@
 # Copyright: (c) 2026, alletra.storage contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Shared by tests/unit and tests/integration.
+"""Shared by tests/unit and tests/playbooks.
 
 * Imports: the collection is imported as ``ansible_collections.alletra.storage...`` from the
   collection tree that ``make tree`` builds: the first entry of ANSIBLE_COLLECTIONS_PATH, else

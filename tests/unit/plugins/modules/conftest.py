@@ -6,7 +6,7 @@
 module as Ansible would (arguments through ``patch_module_args``, the JSON it prints on exit)
 and returns its result dict, with ``failed`` set when it failed. No canned answers: the module
 talks HTTPS to the ``sim`` fixture. These runs take milliseconds; tests that need the engine
-itself (action groups, check mode through the engine, examples) live in tests/integration.
+itself (action groups, check mode through the engine, examples) live in tests/playbooks.
 """
 
 from __future__ import absolute_import, division, print_function

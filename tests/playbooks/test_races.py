@@ -10,7 +10,7 @@ import subprocess
 
 import yaml
 
-from integration_support import ANSIBLE_PLAYBOOK, Run, marked_name
+from playbook_support import ANSIBLE_PLAYBOOK, Run, marked_name
 
 PARALLEL = 5
 

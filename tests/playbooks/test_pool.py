@@ -6,7 +6,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from integration_support import assert_clean_failure
+from playbook_support import assert_clean_failure
 
 
 def pool_task(name="pool", **options):

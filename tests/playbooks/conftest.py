@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Fixtures of the integration tests: real ansible-playbook runs against the simulator.
+"""Fixtures of the playbook tests: real ansible-playbook runs against the simulator.
 
 ``playbook(tasks)`` writes one play on localhost, runs it with the JSON callback and returns a
 Run. The connection options reach the modules through the ALLETRA_* environment variables, as
@@ -19,7 +19,7 @@ import sys
 import pytest
 import yaml
 
-from integration_support import ANSIBLE_PLAYBOOK, Array, Run
+from playbook_support import ANSIBLE_PLAYBOOK, Array, Run
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def playbook(ansible_env, tmp_path, sim_admin):
     """Run tasks (a list of task dicts, or a path to a playbook) with ansible-playbook.
 
     Every run must leave no WSAPI session open. Unless ``rerun=False`` (or in check mode), the
-    same playbook runs a second time and must report no change: every integration playbook is
+    same playbook runs a second time and must report no change: every test playbook is
     proved idempotent.
     """
     numbers = itertools.count(1)
@@ -69,7 +69,7 @@ def playbook(ansible_env, tmp_path, sim_admin):
             path = tasks
         else:
             path = str(tmp_path / ("play%d.yml" % next(numbers)))
-            play = dict(name="integration", hosts="localhost", connection="local", gather_facts=False, tasks=tasks)
+            play = dict(name="playbook test", hosts="localhost", connection="local", gather_facts=False, tasks=tasks)
             play.update(play_options or {})
             with open(path, "w") as handle:
                 yaml.safe_dump([play], handle, sort_keys=False)

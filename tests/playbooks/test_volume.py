@@ -8,7 +8,7 @@ __metaclass__ = type
 
 import pytest
 
-from integration_support import assert_clean_failure
+from playbook_support import assert_clean_failure
 
 UUID = "5a2504b0-6a6c-4849-8ee7-ddb0b674fd14"
 VM_BLOCK = "v-5a2504b06a6c48498ee7ddb0b674fd14-b"

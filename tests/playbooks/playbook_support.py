@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Helpers of the integration tests: playbook results, array reads, failure checks."""
+"""Helpers of the playbook tests: playbook results, array reads, failure checks."""
 
 from __future__ import absolute_import, division, print_function
 

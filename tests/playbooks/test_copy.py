@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from integration_support import assert_clean_failure, data_ids, marked_name
+from playbook_support import assert_clean_failure, data_ids, marked_name
 
 SOURCE_UUID = "5a2504b0-6a6c-4849-8ee7-ddb0b674fd14"
 SOURCE = "u-5a2504b06a6c48498ee7ddb0b674fd14-b"
