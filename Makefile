@@ -52,18 +52,19 @@ DL_STAMP := build/dl/.stamp
 DEPS_STAMP := $(TREE)/.stamp-collections
 PYTEST_DIRS = $(wildcard simulator/tests tests/unit tests/playbooks)
 
-.PHONY: help apt-deps venv tree sanity lint molecule build pytest test sim demo bench clean distclean
+.PHONY: help apt-deps venv tree sanity lint molecule build pytest test test-fast sim demo bench clean distclean
 
 help:
 	@echo "make demo      start the WSAPI simulator and run playbooks/demo.yml against it"
 	@echo "make test      everything CI runs: venv tree sanity lint molecule build pytest"
+	@echo "make test-fast the edit loop: simulator, unit and in-process module tests (no playbooks, no sanity)"
 	@echo "make venv      .venv with requirements/ci.txt and the simulator (editable)"
 	@echo "make tree      copy the collection and its dependencies to build/tree"
 	@echo "make sanity    ansible-test sanity (no ignore files)"
 	@echo "make lint      ansible-lint, production profile, offline"
 	@echo "make molecule  molecule scenarios under extensions/molecule"
 	@echo "make build     build the collection, install it offline, render every module's doc"
-	@echo "make pytest    simulator/tests, tests/unit, tests/playbooks"
+	@echo "make pytest    simulator/tests, tests/unit, tests/playbooks (PYTEST_ARGS=... to pass more)"
 	@echo "make bench     benchmarks against the simulator; figures to benchmarks/results/latest.json"
 	@echo "make sim       run the simulator on https://$(SIM_LISTEN) (user $(SIM_USER), password \$$SIM_PASSWORD)"
 	@echo "make apt-deps  install APT_PACKAGES (only with CI=true)"
@@ -80,15 +81,19 @@ else
 endif
 
 # The venv is rebuilt from scratch whenever the pinned requirements change.
+# pip prints one line a package (no progress bars, no silent minute).
 $(VENV_STAMP): requirements/ci.txt
 	rm -rf $(VENV)
+	@echo "venv: creating $(VENV) with $(PYTHON_BASE) and the pinned tool chain (requirements/ci.txt, about a minute)"
 	$(PYTHON_BASE) -m venv $(VENV)
-	$(PY) -m pip install -q -r requirements/ci.txt
+	$(PY) -m pip install --progress-bar off -r requirements/ci.txt 2>&1 | sed -u -n -E '/^(Collecting|Processing|Successfully installed|ERROR)/p'
+	@$(PY) -m pip check >/dev/null || { $(PY) -m pip check; echo "venv: the installed tool chain is inconsistent" >&2; exit 1; }
 	touch $@
 
 $(SIM_STAMP): $(VENV_STAMP) $(wildcard simulator/pyproject.toml)
 	@test -f simulator/pyproject.toml || { echo "venv: simulator/pyproject.toml is missing: the simulator package is part of the tool chain" >&2; exit 1; }
-	$(PY) -m pip install -q -e simulator
+	$(PY) -m pip install --progress-bar off -q -e simulator
+	@echo "venv: simulator installed (alletra-sim)"
 	touch $@
 
 venv: $(SIM_STAMP)
@@ -135,10 +140,17 @@ build: tree
 	echo "build: ansible-doc renders $$(echo $$modules | wc -w) module(s) of the installed collection"
 
 # pytest exits 5 when it collects nothing: not a failure while the test directories are empty.
+# -n auto: one worker a core; the slowest tests are listed at the end.
+PYTEST_ARGS ?=
 pytest: tree
 	@if [ -z "$(PYTEST_DIRS)" ]; then echo "pytest: no test directory yet"; exit 0; fi; \
-	rc=0; $(PY) -m pytest -n 2 $(PYTEST_DIRS) || rc=$$?; \
+	rc=0; $(PY) -m pytest -n auto --durations=15 $(PYTEST_ARGS) $(PYTEST_DIRS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest: no tests collected yet"; rc=0; fi; exit $$rc
+
+# The edit loop: the simulator, logic and every module's main() in-process; no ansible-playbook,
+# no sanity, no fault matrix (tests marked slow). Under two minutes on 2 cores.
+test-fast: tree
+	$(PY) -m pytest -n auto --durations=5 -m "not slow" simulator/tests tests/unit
 
 test: apt-deps venv tree sanity lint molecule build pytest
 

@@ -9,6 +9,9 @@
   build/tree (which is then exported for playbook runs too).
 * ``sim``: a fresh in-process WSAPI simulator for each test (TLS, port 0).
 * ``sim_admin``: calls the simulator's control plane (/_sim) to read or arrange its state.
+* ``array``: reads the array through the WSAPI (``outcomes.Array``); ``cpg``: seeds SSD_r6.
+* ``outcomes.py`` (importable by name from every test folder): play results, clean failures,
+  array reads, data identity and marks.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -125,3 +128,18 @@ def sim_admin(sim):
         yield admin
     finally:
         admin.close()
+
+
+@pytest.fixture
+def array(sim):
+    """Reads (and, for set-up, changes) the simulated array through the WSAPI itself."""
+    from outcomes import Array
+
+    return Array(sim)
+
+
+@pytest.fixture
+def cpg(sim_admin):
+    """The CPG the examples and tests use, with room for a few TiB of thin volumes."""
+    sim_admin.seed({"cpgs": [{"name": "SSD_r6", "capacityMiB": 4 * 1024 * 1024}]})
+    return "SSD_r6"

@@ -19,7 +19,7 @@ import sys
 import pytest
 import yaml
 
-from playbook_support import ANSIBLE_PLAYBOOK, Array, Run
+from playbook_support import ANSIBLE_PLAYBOOK, Run
 
 
 @pytest.fixture
@@ -86,15 +86,3 @@ def playbook(ansible_env, tmp_path, sim_admin):
         return first
 
     return run
-
-
-@pytest.fixture
-def array(sim):
-    return Array(sim)
-
-
-@pytest.fixture
-def cpg(sim_admin):
-    """The CPG the examples and tests use, with room for a few TiB of thin volumes."""
-    sim_admin.seed({"cpgs": [{"name": "SSD_r6", "capacityMiB": 4 * 1024 * 1024}]})
-    return "SSD_r6"

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Helpers of the playbook tests: playbook results, array reads, failure checks."""
+"""ansible-playbook runs of the playbook tests (array reads and failure checks are in tests/outcomes.py)."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -10,10 +10,12 @@ import json
 import os
 import sys
 
+from outcomes import PlayResults
+
 ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
 
 
-class Run(object):
+class Run(PlayResults):
     """One ansible-playbook run: its exit code, per-task results and stats."""
 
     def __init__(self, process, playbook_path):
@@ -31,80 +33,3 @@ class Run(object):
                 if result is not None:
                     self.results.append((task["task"]["name"], result))
         self.stats = self.report["stats"].get("localhost", {})
-
-    def __getitem__(self, name):
-        """The result of the task called ``name``."""
-        matches = [result for task_name, result in self.results if task_name == name]
-        assert matches, "no task %r in %s" % (name, [entry[0] for entry in self.results])
-        return matches[-1]
-
-    @property
-    def changed(self):
-        return self.stats.get("changed", 0)
-
-    @property
-    def failures(self):
-        return self.stats.get("failures", 0)
-
-    def module_results(self):
-        """Results of the tasks that ran a module of this collection."""
-        return [(name, result) for name, result in self.results if result.get("invocation") or result.get("msg") or "changed" in result]
-
-
-def assert_clean_failure(result, *words):
-    """A failed task whose message names what went wrong, with no traceback."""
-    assert result.get("failed"), "task did not fail: %r" % (result,)
-    message = result.get("msg", "")
-    for word in words:
-        assert word in message, "%r not in message %r" % (word, message)
-    # ansible-core 2.19 marks every failed result with exception "(traceback unavailable)" when
-    # tracebacks are off; a module that crashed instead of failing says "Module failed: ...".
-    assert result.get("exception") in (None, "(traceback unavailable)"), "task leaked exception: %r" % (result.get("exception"),)
-    for key in ("module_stderr", "module_stdout"):
-        assert not result.get(key), "task leaked %s: %r" % (key, result.get(key))
-    assert "Module failed" not in message, "the module crashed: %r" % (message,)
-    assert "Traceback" not in json.dumps(result)
-
-
-class Array(object):
-    """Reads (and, for test set-up, changes) the simulated array through the WSAPI itself."""
-
-    def __init__(self, sim):
-        self.sim = sim
-
-    def client(self):
-        from ansible_collections.alletra.storage.plugins.module_utils.wsapi import WsapiClient
-        return WsapiClient(self.sim.url, self.sim.user, self.sim.password, ca_path=self.sim.ca_path, timeout=10)
-
-    def call(self, method, path, body=None, query=None):
-        with self.client() as client:
-            return client.request(method, path, body, query=query)
-
-    def members(self, path, query=None):
-        with self.client() as client:
-            return client.members(path, query=query)
-
-    def volumes(self):
-        return dict((volume["name"], volume) for volume in self.members("/volumes"))
-
-    def volume_sets(self):
-        return dict((volume_set["name"], volume_set) for volume_set in self.members("/volumesets"))
-
-    def vluns(self):
-        return self.members("/vluns")
-
-    def snapshot(self):
-        """Everything a test compares to prove that nothing changed."""
-        return dict(volumes=self.volumes(), volume_sets=self.volume_sets(), hosts=self.members("/hosts"), vluns=self.vluns())
-
-
-def data_ids(sim_admin):
-    """The simulator's data identity of every volume, by name."""
-    return dict((name, volume["dataId"]) for name, volume in sim_admin.state()["volumes"].items())
-
-
-def marked_name(volume):
-    """The user-facing snapshot name in a volume's comment (``alletra.storage:v1 snapshot=snap0 run=...``)."""
-    words = (volume.get("comment") or "").split()
-    assert words and words[0] == "alletra.storage:v1", "not marked by alletra.storage: %r" % (volume.get("comment"),)
-    return dict(word.partition("=")[::2] for word in words[1:]).get("snapshot")

@@ -8,7 +8,7 @@ __metaclass__ = type
 
 import socket
 
-from playbook_support import assert_clean_failure
+from outcomes import assert_clean_failure
 
 UUID = "5a2504b0-6a6c-4849-8ee7-ddb0b674fd14"
 WRONG_PASSWORD = "Wr0ng-Pa55word"

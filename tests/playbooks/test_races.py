@@ -10,20 +10,28 @@ import subprocess
 
 import yaml
 
-from playbook_support import ANSIBLE_PLAYBOOK, Run, marked_name
+from outcomes import data_ids, marked_name, volume_with_snapshots
+from playbook_support import ANSIBLE_PLAYBOOK, Run
 
 PARALLEL = 5
 
 
 def run_in_parallel(tmp_path, ansible_env, tasks, count=PARALLEL):
     """Start ``count`` ansible-playbook runs of the same play at once; return their Runs."""
-    path = str(tmp_path / "race.yml")
-    with open(path, "w") as handle:
-        yaml.safe_dump([dict(name="race", hosts="localhost", connection="local", gather_facts=False, tasks=tasks)], handle)
-    processes = [subprocess.Popen([ANSIBLE_PLAYBOOK, "-i", "localhost,", path], env=ansible_env, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True) for dummy in range(count)]
+    return run_plays_at_once(tmp_path, ansible_env, [tasks] * count)
+
+
+def run_plays_at_once(tmp_path, ansible_env, plays):
+    """Start one ansible-playbook run of each play (a list of tasks) at once; return their Runs."""
+    processes = []
+    for number, tasks in enumerate(plays):
+        path = str(tmp_path / ("race%d.yml" % number))
+        with open(path, "w") as handle:
+            yaml.safe_dump([dict(name="race", hosts="localhost", connection="local", gather_facts=False, tasks=tasks)], handle)
+        processes.append((path, subprocess.Popen([ANSIBLE_PLAYBOOK, "-i", "localhost,", path], env=ansible_env,
+                                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)))
     runs = []
-    for process in processes:
+    for path, process in processes:
         stdout, stderr = process.communicate(timeout=300)
         process.stdout, process.stderr = stdout, stderr
         runs.append(Run(process, path))
@@ -67,3 +75,30 @@ def test_parallel_runs_of_one_snapshot_name_make_it_once(tmp_path, ansible_env, 
     assert sum(run.changed for run in runs) >= 1
     snapshots = [v for v in array.volumes().values() if v.get("copyOf") == "race-vol"]
     assert len(snapshots) == 1 and marked_name(snapshots[0]) == "nightly"
+
+
+def test_two_copies_at_once_do_not_collide(tmp_path, ansible_env, array, playbook, sim_admin, cpg):
+    playbook([{"alletra.storage.alletra_pool": {"name": "lxd-pool", "cpg": cpg}}], rerun=False)
+    copies = {}
+    for source_uuid, dest_uuid in (("5a2504b0-6a6c-4849-8ee7-ddb0b674fd14", "aaaaaaaa-0000-4000-8000-000000000001"),
+                                   ("22222222-3333-4444-8555-666666666666", "bbbbbbbb-0000-4000-8000-000000000002")):
+        source = volume_with_snapshots(array, sim_admin, 2, source_uuid)
+        copies[source] = [{"alletra.storage.alletra_volume": dict(
+            pool="lxd-pool", uuid=dest_uuid, volume_type="custom", content_type="block", copy_snapshots=True,
+            source=dict(uuid=source_uuid, volume_type="custom", content_type="block"))}]
+    sim_admin.config({"task_seconds": 0.5})
+    assert_all_succeeded(run_plays_at_once(tmp_path, ansible_env, list(copies.values())))
+    ids = data_ids(sim_admin)
+    volumes = array.volumes()
+    for source, tasks in copies.items():
+        dest = "u-%s-b" % tasks[0]["alletra.storage.alletra_volume"]["uuid"].replace("-", "")
+        assert ids[dest] == ids[source]
+        assert [ids[s] for s in snapshot_names(volumes, dest)] == [ids[s] for s in snapshot_names(volumes, source)]
+    assert len(volumes) == 12
+    assert sim_admin.counters()["sessions_open"] == 0
+
+
+def snapshot_names(volumes, parent):
+    """The snapshots of ``parent``, oldest first."""
+    children = (v for v in volumes.values() if v.get("copyOf") == parent)
+    return [v["name"] for v in sorted(children, key=lambda v: (v["creationTimeSec"], v["id"]))]

@@ -140,6 +140,7 @@ def steps_of(counters):
     return steps
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fault", sorted(FAULTS))
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
 def test_a_rerun_converges_after_a_fault_at_any_step(sim, sim_admin, name, fault):

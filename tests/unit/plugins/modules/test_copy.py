@@ -6,11 +6,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import threading
-
 import pytest
 
-from playbook_support import assert_clean_failure, data_ids, marked_name
+from outcomes import assert_clean_failure, data_ids, marked_name, volume_with_snapshots
 
 SOURCE_UUID = "5a2504b0-6a6c-4849-8ee7-ddb0b674fd14"
 SOURCE = "u-5a2504b06a6c48498ee7ddb0b674fd14-b"
@@ -20,23 +18,6 @@ DEST = "u-0c6f1d1e8a474a399d553b0c1f6a2e11-b"
 
 def identity(uuid):
     return dict(uuid=uuid, volume_type="custom", content_type="block")
-
-
-def source_with_snapshots(array, sim_admin, count, uuid=SOURCE_UUID, pool="lxd-pool"):
-    """A 1GiB source volume with ``count`` snapshots snap0.., each holding different data.
-
-    Made through the WSAPI directly, as alletra_volume and alletra_snapshot would make them.
-    """
-    name = "u-%s-b" % uuid.replace("-", "")
-    array.call("POST", "/volumes", {"name": name, "cpg": "SSD_r6", "sizeMiB": 1024, "tpvv": True})
-    array.call("PUT", "/volumesets/" + pool, {"action": 1, "setmembers": [name]})
-    for number in range(count):
-        sim_admin.write(name)
-        array.call("POST", "/volumes/" + name, {"action": "createSnapshot", "parameters": {
-            "name": "%s-snap%d" % (name[:20], number), "readOnly": number % 2 == 0,
-            "comment": "alletra.storage:v1 snapshot=snap%d" % number}})
-    sim_admin.write(name)
-    return name
 
 
 def copy_task(task="copy", uuid=DEST_UUID, **options):
@@ -51,16 +32,16 @@ def snapshots_of(array, parent):
 
 
 @pytest.fixture
-def pool(playbook, cpg):
-    assert playbook([{"name": "pool", "alletra.storage.alletra_pool": {"name": "lxd-pool", "cpg": cpg}}]).failures == 0
+def pool(play, cpg):
+    assert play([{"name": "pool", "alletra.storage.alletra_pool": {"name": "lxd-pool", "cpg": cpg}}]).failures == 0
     return "lxd-pool"
 
 
 @pytest.mark.parametrize("count", [0, 1, 3])
-def test_copy_carries_the_snapshots_in_order(playbook, array, pool, sim_admin, count):
-    source = source_with_snapshots(array, sim_admin, count)
+def test_copy_carries_the_snapshots_in_order(play, array, pool, sim_admin, count):
+    source = volume_with_snapshots(array, sim_admin, count, SOURCE_UUID)
     before = array.volumes()
-    run = playbook([copy_task(copy_snapshots=True)], diff=True)
+    run = play([copy_task(copy_snapshots=True)], diff=True)
     assert run.failures == 0 and run.changed == 1
     result = run["copy"]
     names = ["snap%d" % number for number in range(count)]
@@ -83,9 +64,9 @@ def test_copy_carries_the_snapshots_in_order(playbook, array, pool, sim_admin, c
     assert sim_admin.counters()["sessions_open"] == 0
 
 
-def test_copy_without_snapshots_and_from_a_snapshot(playbook, array, pool, sim_admin):
-    source = source_with_snapshots(array, sim_admin, 2)
-    run = playbook([
+def test_copy_without_snapshots_and_from_a_snapshot(play, array, pool, sim_admin):
+    source = volume_with_snapshots(array, sim_admin, 2, SOURCE_UUID)
+    run = play([
         copy_task("plain"),
         copy_task("from snap0", uuid="11111111-2222-4333-8444-555555555555", source_snapshot="snap0", size="2GiB"),
     ])
@@ -96,26 +77,26 @@ def test_copy_without_snapshots_and_from_a_snapshot(playbook, array, pool, sim_a
     assert ids[from_snap["name"]] == ids[snapshots_of(array, source)[0]["name"]]
 
 
-def test_check_mode_and_diff_of_a_copy_create_nothing(playbook, array, pool, sim_admin):
-    source_with_snapshots(array, sim_admin, 2)
+def test_check_mode_and_diff_of_a_copy_create_nothing(play, array, pool, sim_admin):
+    volume_with_snapshots(array, sim_admin, 2, SOURCE_UUID)
     before = array.volumes()
-    run = playbook([copy_task(copy_snapshots=True)], check=True, diff=True)
+    run = play([copy_task(copy_snapshots=True)], check=True, diff=True)
     assert run.changed == 1
     assert run["copy"]["diff"]["after"]["snapshots"] == ["snap0", "snap1"]
     assert run["copy"]["diff"]["after"]["size_mib"] == 1024
     assert array.volumes() == before
 
 
-def test_a_copy_is_never_smaller_than_its_source(playbook, array, pool, sim_admin):
-    source_with_snapshots(array, sim_admin, 0)
-    run = playbook([dict(copy_task(size="512MiB"), ignore_errors=True)])
+def test_a_copy_is_never_smaller_than_its_source(play, array, pool, sim_admin):
+    volume_with_snapshots(array, sim_admin, 0, SOURCE_UUID)
+    run = play([dict(copy_task(size="512MiB"), ignore_errors=True)])
     assert_clean_failure(run["copy"], "size", "never smaller")
     assert DEST not in array.volumes()
 
 
-def test_copy_to_another_pool(playbook, array, pool, sim_admin, cpg):
-    source = source_with_snapshots(array, sim_admin, 1)
-    run = playbook([
+def test_copy_to_another_pool(play, array, pool, sim_admin, cpg):
+    source = volume_with_snapshots(array, sim_admin, 1, SOURCE_UUID)
+    run = play([
         {"name": "pool", "alletra.storage.alletra_pool": {"name": "other-pool", "cpg": cpg}},
         copy_task(pool="other-pool", source=dict(pool="lxd-pool", **identity(SOURCE_UUID)), copy_snapshots=True),
     ])
@@ -124,22 +105,22 @@ def test_copy_to_another_pool(playbook, array, pool, sim_admin, cpg):
     assert source in array.volume_sets()["lxd-pool"]["setmembers"]
 
 
-def test_an_existing_destination_without_the_snapshots_is_not_overwritten(playbook, array, pool, sim_admin):
-    source_with_snapshots(array, sim_admin, 1)
-    playbook([{"name": "dest", "alletra.storage.alletra_volume": dict(pool="lxd-pool", size="1GiB", **identity(DEST_UUID))}])
+def test_an_existing_destination_without_the_snapshots_is_not_overwritten(play, array, pool, sim_admin):
+    volume_with_snapshots(array, sim_admin, 1, SOURCE_UUID)
+    play([{"name": "dest", "alletra.storage.alletra_volume": dict(pool="lxd-pool", size="1GiB", **identity(DEST_UUID))}])
     dest_data = data_ids(sim_admin)[DEST]
-    run = playbook([dict(copy_task(copy_snapshots=True), ignore_errors=True)])
+    run = play([dict(copy_task(copy_snapshots=True), ignore_errors=True)])
     assert_clean_failure(run["copy"], "lacks", "snap0", "not overwritten")
     assert data_ids(sim_admin)[DEST] == dest_data and snapshots_of(array, DEST) == []
 
 
-def test_a_failure_mid_way_undoes_the_copy_and_names_the_step(playbook, array, pool, sim_admin):
-    source = source_with_snapshots(array, sim_admin, 3)
+def test_a_failure_mid_way_undoes_the_copy_and_names_the_step(play, array, pool, sim_admin):
+    source = volume_with_snapshots(array, sim_admin, 3, SOURCE_UUID)
     second_snapshot = snapshots_of(array, source)[1]["name"]
     before = array.volumes()
     sim_admin.faults({"method": "POST", "path": "/api/v1/volumes/" + second_snapshot, "count": 1,
                       "status": 500, "code": 1, "desc": "injected failure"})
-    run = playbook([dict(copy_task(copy_snapshots=True), ignore_errors=True)], rerun=False)
+    run = play([dict(copy_task(copy_snapshots=True), ignore_errors=True)], rerun=False)
     assert_clean_failure(run["copy"], "copy snapshot snap1", "injected failure", "deleted again")
     assert run["copy"]["failed_step"].startswith("copy snapshot snap1")
     assert array.volumes() == before
@@ -147,47 +128,22 @@ def test_a_failure_mid_way_undoes_the_copy_and_names_the_step(playbook, array, p
     assert sim_admin.counters()["sessions_open"] == 0
 
 
-def test_a_copy_that_outlives_its_timeout_is_cancelled_and_undone(playbook, array, pool, sim_admin):
-    source_with_snapshots(array, sim_admin, 0)
+def test_a_copy_that_outlives_its_timeout_is_cancelled_and_undone(play, array, pool, sim_admin):
+    volume_with_snapshots(array, sim_admin, 0, SOURCE_UUID)
     before = array.volumes()
     sim_admin.config({"task_seconds": 60})
-    run = playbook([dict(copy_task(task_timeout=1), ignore_errors=True)], rerun=False)
+    run = play([dict(copy_task(task_timeout=1), ignore_errors=True)], rerun=False)
     assert_clean_failure(run["copy"], "still running", "deleted again")
     assert array.volumes() == before
     tasks = array.members("/tasks")
     assert [task["status"] for task in tasks if task["type"] == 1] == [3]
 
 
-def test_two_copies_at_once_do_not_collide(playbook, array, pool, sim_admin):
-    first = source_with_snapshots(array, sim_admin, 2)
-    second = source_with_snapshots(array, sim_admin, 2, uuid="22222222-3333-4444-8555-666666666666")
-    sim_admin.config({"task_seconds": 0.5})
-    runs = {}
-
-    def copy(label, source_uuid, dest_uuid):
-        runs[label] = playbook([copy_task(uuid=dest_uuid, source=identity(source_uuid), copy_snapshots=True)],
-                               rerun=False, check_sessions=False)
-
-    threads = [threading.Thread(target=copy, args=("a", SOURCE_UUID, "aaaaaaaa-0000-4000-8000-000000000001")),
-               threading.Thread(target=copy, args=("b", "22222222-3333-4444-8555-666666666666", "bbbbbbbb-0000-4000-8000-000000000002"))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert runs["a"].failures == 0 and runs["b"].failures == 0
-    ids = data_ids(sim_admin)
-    for source, dest in ((first, "u-aaaaaaaa000040008000000000000001-b"), (second, "u-bbbbbbbb000040008000000000000002-b")):
-        assert ids[dest] == ids[source]
-        assert [ids[s["name"]] for s in snapshots_of(array, dest)] == [ids[s["name"]] for s in snapshots_of(array, source)]
-    assert len(array.volumes()) == 12
-    assert sim_admin.counters()["sessions_open"] == 0
-
-
-def test_a_copy_with_snapshots_to_a_plainly_named_destination(playbook, array, pool, sim_admin):
-    source_with_snapshots(array, sim_admin, 2)
+def test_a_copy_with_snapshots_to_a_plainly_named_destination(play, array, pool, sim_admin):
+    volume_with_snapshots(array, sim_admin, 2, SOURCE_UUID)
     task = {"name": "copy", "alletra.storage.alletra_volume": {
         "pool": pool, "name": "plain-copy", "source": identity(SOURCE_UUID), "copy_snapshots": True}}
-    run = playbook([task])
+    run = play([task])
     assert run.failures == 0 and run["copy"]["volume"]["snapshots"] == ["snap0", "snap1"]
     copies = snapshots_of(array, "plain-copy")
     assert [marked_name(copy) for copy in copies] == ["snap0", "snap1"]
@@ -195,14 +151,14 @@ def test_a_copy_with_snapshots_to_a_plainly_named_destination(playbook, array, p
     assert all(copy["name"].startswith("su-") and not copy["name"].endswith("-b") for copy in copies)
 
 
-def test_a_copy_stays_done_when_its_source_is_gone(playbook, array, pool, sim_admin):
-    source = source_with_snapshots(array, sim_admin, 1)
+def test_a_copy_stays_done_when_its_source_is_gone(play, array, pool, sim_admin):
+    source = volume_with_snapshots(array, sim_admin, 1, SOURCE_UUID)
     task = copy_task(copy_snapshots=True)
-    assert playbook([task], rerun=False).changed == 1
+    assert play([task], rerun=False).changed == 1
     array.call("DELETE", "/volumes/" + snapshots_of(array, source)[0]["name"])
     array.call("PUT", "/volumesets/" + pool, {"action": 2, "setmembers": [source]})
     array.call("DELETE", "/volumes/" + source)
-    again = playbook([task])
+    again = play([task])
     assert again.failures == 0 and again.changed == 0 and again["copy"]["volume"]["snapshots"] == ["snap0"]
-    elsewhere = playbook([dict(copy_task(uuid="22222222-3333-4444-8555-666666666666"), ignore_errors=True)])
+    elsewhere = play([dict(copy_task(uuid="22222222-3333-4444-8555-666666666666"), ignore_errors=True)])
     assert_clean_failure(elsewhere["copy"], "source", "has no volume", source)
