@@ -12,6 +12,8 @@ import os
 import pytest
 import yaml
 
+from outcomes import marked_name
+
 MODULES = os.path.join(os.path.dirname(__file__), "..", "..", "plugins", "modules")
 SOURCE = dict(pool="lxd-pool", uuid="5a2504b0-6a6c-4849-8ee7-ddb0b674fd14", volume_type="custom", content_type="block")
 
@@ -38,8 +40,8 @@ LEFT = {
     "alletra_pool": lambda array: array.volume_sets() == {},
     "alletra_volume": lambda array: set(array.volume_sets()["lxd-pool"]["setmembers"]) == {
         "u-5a2504b06a6c48498ee7ddb0b674fd14-b", "u-0c6f1d1e8a474a399d553b0c1f6a2e11-b", "from-snap0"},
-    "alletra_snapshot": lambda array: [v.get("comment") for v in array.volumes().values() if v.get("copyOf") == "scratch01"] == [
-        "alletra.storage:v1 snapshot=snap0"],
+    "alletra_snapshot": lambda array: [marked_name(v) for v in array.volumes().values() if v.get("copyOf") == "scratch01"] == [
+        "snap0"],
     "alletra_info": lambda array: list(array.volume_sets()) == ["lxd-pool"],
 }
 

@@ -15,8 +15,8 @@ NQN = "nqn.2014-08.org.nvmexpress:uuid:5b71928e-0000-4000-8000-000000000001"
 
 
 @pytest.fixture
-def inventory(playbook, array, cpg):
-    playbook([
+def inventory(play, array, cpg):
+    play([
         {"name": "pool", "alletra.storage.alletra_pool": {"name": "lxd-pool", "cpg": cpg}},
         {"name": "other", "alletra.storage.alletra_pool": {"name": "other-pool", "cpg": cpg}},
         {"name": "c1", "alletra.storage.alletra_volume": {"pool": "lxd-pool", "name": CONTAINER, "size": "1GiB"}},
@@ -33,9 +33,9 @@ def info_task(task="info", **options):
     return {"name": task, "alletra.storage.alletra_info": options, "register": "result"}
 
 
-def test_all_subsets_with_decoded_identities(playbook, inventory, sim_admin):
+def test_all_subsets_with_decoded_identities(play, inventory, sim_admin):
     sim_admin.reset_counters()
-    run = playbook([info_task(gather_subset=["all"])], rerun=False)
+    run = play([info_task(gather_subset=["all"])], rerun=False)
     info = run["info"]["info"]
     assert run["info"]["changed"] is False
     assert set(info) == {"system", "wsapi", "cpgs", "pools", "volumes", "snapshots", "hosts", "vluns", "targets"}
@@ -67,8 +67,8 @@ def test_all_subsets_with_decoded_identities(playbook, inventory, sim_admin):
     assert sim_admin.counters()["sessions_open"] == 0
 
 
-def test_pool_filter_and_query(playbook, inventory):
-    run = playbook([
+def test_pool_filter_and_query(play, inventory):
+    run = play([
         info_task("pool", gather_subset=["volumes", "snapshots", "vluns"], pool="lxd-pool"),
         info_task("query", gather_subset=["volumes"], pool="lxd-pool", query="volumes[?volume_type=='virtual-machine'].name"),
         dict(info_task("missing", pool="no-such-pool"), ignore_errors=True),
@@ -83,19 +83,6 @@ def test_pool_filter_and_query(playbook, inventory):
     assert "foreign-set" in run["foreign"]["msg"]
 
 
-def test_default_subsets(playbook, inventory):
-    info = playbook([info_task()])["info"]["info"]
+def test_default_subsets(play, inventory):
+    info = play([info_task()])["info"]["info"]
     assert set(info) == {"system", "pools"}
-
-
-def test_module_defaults_group_sets_the_connection_once(playbook, sim, cpg):
-    connection = dict(wsapi_url=sim.url, username=sim.user, password=sim.password, ca_path=sim.ca_path)
-    no_environment = dict(ALLETRA_WSAPI_URL=None, ALLETRA_USERNAME=None, ALLETRA_PASSWORD=None, ALLETRA_CA_PATH=None)
-    run = playbook([
-        {"name": "pool", "alletra.storage.alletra_pool": {"name": "lxd-pool", "cpg": cpg}},
-        {"name": "volume", "alletra.storage.alletra_volume": {"pool": "lxd-pool", "name": "vol1"}},
-        {"name": "snapshot", "alletra.storage.alletra_snapshot": {"pool": "lxd-pool", "volume": "vol1", "name": "snap0"}},
-        info_task(gather_subset=["volumes"]),
-    ], env=no_environment, play_options={"module_defaults": {"group/alletra.storage.alletra": connection}})
-    assert run.failures == 0
-    assert [v["name"] for v in run["info"]["info"]["volumes"]] == ["vol1"]
