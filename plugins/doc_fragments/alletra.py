@@ -9,7 +9,7 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    """The connection options every module shares (plugins/module_utils/common.py)."""
+    """The connection options every module shares (plugins/module_utils/module.py)."""
 
     DOCUMENTATION = r"""
 options:

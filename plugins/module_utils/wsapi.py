@@ -75,6 +75,11 @@ VV_IN_TASK = 151
 INV_INPUT_VV_GROW_SIZE = 152
 ONLINE_COPY_IN_PROGRESS = 29
 
+# -- WSAPI enums (shared/spec/wsapi-v1.md): each number once, by name -----------------------
+# POST /credentials ``sessionType``: the one session type this client logs in with (the simulator
+# takes it as the default when a login gives none).
+LOGIN_SESSION_TYPE = 1
+
 # Volume copy types (the ``copyType`` of a volume).
 COPY_BASE = 1
 COPY_PHYSICAL = 2
@@ -84,9 +89,18 @@ COPY_VIRTUAL = 3
 SET_ADD_MEMBER = 1
 SET_REMOVE_MEMBER = 2
 
+# POST /volumes/<name> actions (strings, unlike PUT's numbers).
+VOLUME_CREATE_SNAPSHOT = "createSnapshot"
+VOLUME_CREATE_PHYSICAL_COPY = "createPhysicalCopy"
+
 # PUT /volumes/<name> actions.
 VOLUME_GROW = 3
 VOLUME_PROMOTE = 4
+
+# ``priority`` of a physical copy or a promote.
+TASK_PRIORITY_HIGH = 1
+TASK_PRIORITY_MEDIUM = 2
+TASK_PRIORITY_LOW = 3
 
 # PUT /tasks/<id> actions.
 TASK_CANCEL = 1
@@ -98,14 +112,79 @@ TASK_CANCELLED = 3
 TASK_FAILED = 4
 TASK_STATES = {TASK_DONE: "done", TASK_ACTIVE: "active", TASK_CANCELLED: "cancelled", TASK_FAILED: "failed"}
 
+# Host personas (``persona`` of a host, HOST_PERSONA_*).
+PERSONA_GENERIC = 1
+PERSONA_GENERIC_ALUA = 2
+PERSONA_GENERIC_LEGACY = 3
+PERSONA_HPUX_LEGACY = 4
+PERSONA_AIX_LEGACY = 5
+PERSONA_EGENERA = 6
+PERSONA_ONTAP_LEGACY = 7
+PERSONA_VMWARE = 8
+PERSONA_OPENVMS = 9
+PERSONA_HPUX = 10
+PERSONA_WINDOWS_SERVER = 11
+
+# vLUN types (``type`` of a vLUN): what an export rule exports to.
+VLUN_EMPTY = 1
+VLUN_PORT = 2
+VLUN_HOST = 3
+VLUN_MATCHED_SET = 4
+VLUN_HOST_SET = 5
+
+# Port protocols (``protocol`` of a port, PORT_PROTO_*).
+PROTOCOL_FC = 1
+PROTOCOL_ISCSI = 2
+PROTOCOL_FCOE = 3
+PROTOCOL_IP = 4
+PROTOCOL_SAS = 5
+PROTOCOL_NVME = 6
+
+
+def _names(prefix):
+    """The names tasks give and read for the constants ``<prefix><NAME>`` above, by number:
+    PERSONA_WINDOWS_SERVER is 'windows-server', VLUN_MATCHED_SET 'matched-set'."""
+    return dict((number, constant[len(prefix):].lower().replace("_", "-"))
+                for constant, number in globals().items() if constant.startswith(prefix) and isinstance(number, int))
+
+
+PERSONAS = _names("PERSONA_")
+PERSONA_NUMBERS = dict((name, number) for number, name in PERSONAS.items())
+VLUN_TYPES = _names("VLUN_")
+PROTOCOLS = _names("PROTOCOL_")
+PROTOCOL_NUMBERS = dict((name, number) for number, name in PROTOCOLS.items())
+
+# Port modes and link states (``mode`` and ``linkState`` of a port).
+PORT_MODE_TARGET = 2
+PORT_MODE_INITIATOR = 3
+PORT_MODE_PEER = 4
+PORT_LINK_READY = 4
+PORT_LINK_SYNC = 5
+PORT_LINK_OFFLINE = 10
+
+
+def enum_name(names, number):
+    """The name of WSAPI enum value ``number`` in ``names`` (PERSONAS, VLUN_TYPES, PROTOCOLS, ...).
+
+    None when the array gave none; ``unknown-<number>`` for a value this collection has no name
+    for (a newer array's), so a result never mixes names and numbers in one field.
+    """
+    if number is None:
+        return None
+    return names.get(number, "unknown-%s" % (number,))
+
+
 # Requests that change nothing when repeated; other methods are repeated only when the request
 # provably never reached the array.
 IDEMPOTENT_METHODS = frozenset(["GET", "HEAD", "DELETE"])
-RETRY_STATUSES = frozenset([502, 503, 504])
+HTTP_BAD_REQUEST = 400
 HTTP_FORBIDDEN = 403
 HTTP_NOT_FOUND = 404
 HTTP_SERVER_ERROR = 500
+HTTP_BAD_GATEWAY = 502
 HTTP_SERVICE_UNAVAILABLE = 503
+HTTP_GATEWAY_TIMEOUT = 504
+RETRY_STATUSES = frozenset([HTTP_BAD_GATEWAY, HTTP_SERVICE_UNAVAILABLE, HTTP_GATEWAY_TIMEOUT])
 # Longest pause between two attempts, in seconds.
 MAX_BACKOFF = 8.0
 # DELETE /credentials/<key> is sent at most this often: once more after a 5xx or no answer.
@@ -292,7 +371,7 @@ class WsapiClient(object):
         While the array's session limit is reached it refuses logins with 503/31, before creating
         anything: such a login is tried again with backoff, at most ``retries`` more times.
         """
-        body = {"user": self.username, "password": self._password, "sessionType": 1}
+        body = {"user": self.username, "password": self._password, "sessionType": LOGIN_SESSION_TYPE}
         attempt = 0
         while True:
             attempt += 1
@@ -394,7 +473,7 @@ class WsapiClient(object):
             except WsapiError as err:
                 # A poll changes nothing: an array error or a lost answer is tried again, a few times.
                 errors += 1
-                if not (err.unanswered or (err.status or 0) >= 500) or errors > POLL_ERRORS or time.monotonic() > deadline:
+                if not (err.unanswered or (err.status or 0) >= HTTP_SERVER_ERROR) or errors > POLL_ERRORS or time.monotonic() > deadline:
                     raise
                 time.sleep(delay)
                 continue
@@ -453,7 +532,7 @@ class WsapiClient(object):
             if response.status_code == HTTP_NOT_FOUND and method == "DELETE" and attempt > 1:
                 # An earlier attempt whose answer was lost deleted the object: the goal is reached.
                 return None
-            if response.status_code >= 400:
+            if response.status_code >= HTTP_BAD_REQUEST:
                 raise _error_from(response, method, prefix + _redact(path))
             return _answer(response)
 

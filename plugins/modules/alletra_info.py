@@ -19,13 +19,7 @@ author:
   - alletra.storage contributors (@alletra-storage)
 extends_documentation_fragment:
   - alletra.storage.alletra
-attributes:
-  check_mode:
-    support: full
-    description: The module only reads.
-  diff_mode:
-    support: none
-    description: The module only reads.
+  - alletra.storage.attributes.info_module
 options:
   gather_subset:
     description:
@@ -77,55 +71,255 @@ info:
       returned: when V(system) is gathered
       sample: {name: alletra01, model: HPE Alletra MP, systemVersion: 10.4.0}
     wsapi:
-      description: WSAPI version (C(GET /api)) and configuration (C(GET /wsapiconfiguration)).
+      description: WSAPI version and configuration.
       type: dict
       returned: when V(wsapi) is gathered
-      sample: {version: {major: 1, minor: 10, revision: 0, build: 100400000}, configuration: {sessionsInUse: 1}}
+      contains:
+        version:
+          description: C(GET /api) as the array answers it.
+          type: dict
+          sample: {major: 1, minor: 10, revision: 0, build: 100400000}
+        configuration:
+          description: C(GET /wsapiconfiguration) as the array answers it.
+          type: dict
+          sample: {sessionsInUse: 1, maxSessions: 64, sessionTimeout: 15}
     cpgs:
-      description: CPGs as the array answers them.
+      description: CPGs as the array answers them (C(GET /cpgs)).
       type: list
       elements: dict
       returned: when V(cpgs) is gathered
       sample: [{name: SSD_r6, numTPVVs: 3}]
     pools:
-      description: Pools (volume sets marked by this collection) with their CPG, naming scheme and members.
+      description: Pools (volume sets marked by this collection), as M(alletra.storage.alletra_pool) returns them without capacity.
       type: list
       elements: dict
       returned: when V(pools) is gathered
-      sample: [{name: lxd-pool, cpg: SSD_r6, naming: lxd, members: [c-5a2504b06a6c48498ee7ddb0b674fd14], volume_count: 1}]
+      contains:
+        name:
+          description: The pool's name, which is its volume set's.
+          type: str
+          sample: lxd-pool
+        volume_count:
+          description: How many volumes the pool has.
+          type: int
+          sample: 2
+        members:
+          description: Array names of the pool's volumes, sorted.
+          type: list
+          elements: str
+          sample: [c-5a2504b06a6c48498ee7ddb0b674fd14, v-0c6f1d1e8a474a399d553b0c1f6a2e11-b]
+        cpg:
+          description: CPG that holds the pool's volumes.
+          type: str
+          sample: SSD_r6
+        naming:
+          description: How the pool names its volumes, V(lxd) or V(compact).
+          type: str
+          sample: lxd
     volumes:
       description:
-        - Volumes (not snapshots), each with its pool and decoded LXD identity (null where the name is not LXD-shaped).
-        - C(copy_pending) names the source of a copy into the volume that a stopped run left unfinished.
+        - Volumes (not snapshots), by name; with O(pool), only that pool's.
+        - The LXD identity (C(uuid), C(volume_type), C(content_type)) is decoded from the name; it is null where the name is not LXD-shaped.
       type: list
       elements: dict
       returned: when V(volumes) is gathered
-      sample: [{name: c-5a2504b06a6c48498ee7ddb0b674fd14, pool: lxd-pool, uuid: 5a2504b0-6a6c-4849-8ee7-ddb0b674fd14,
-                volume_type: container, content_type: filesystem, size_mib: 10240, size: 10GiB, wwn: 60002AC000000000000000010001F6B1}]
+      contains: &volume
+        name:
+          description: Array name.
+          type: str
+          sample: c-5a2504b06a6c48498ee7ddb0b674fd14
+        pool:
+          description: Pool of the volume; null for a volume in no pool.
+          type: str
+          sample: lxd-pool
+        uuid:
+          description: LXD UUID decoded from the name.
+          type: str
+          sample: 5a2504b0-6a6c-4849-8ee7-ddb0b674fd14
+        volume_type:
+          description: LXD volume type decoded from the name (V(container), V(virtual-machine), V(image), V(custom)).
+          type: str
+          sample: container
+        content_type:
+          description: LXD content type decoded from the name (V(filesystem), V(block), V(iso)).
+          type: str
+          sample: filesystem
+        snapshot:
+          description: Whether it is a snapshot (a virtual copy).
+          type: bool
+          sample: false
+        size_mib:
+          description: Size in MiB.
+          type: int
+          sample: 10240
+        size:
+          description: Size in LXD's notation.
+          type: str
+          sample: 10GiB
+        wwn:
+          description: SCSI WWN (upper case); a host finds the iSCSI or FC device by it.
+          type: str
+          sample: 60002AC000000000000000010001F6B1
+        nguid:
+          description: NVMe namespace GUID (upper case); a host finds the NVMe device by it.
+          type: str
+          sample: 00000001000001F62AC0000000000000
+        cpg:
+          description: CPG that holds the volume.
+          type: str
+          sample: SSD_r6
+        read_only:
+          description: Whether the volume is read-only.
+          type: bool
+          sample: false
+        copy_of:
+          description: The volume this one is a copy or snapshot of; null for a base volume.
+          type: str
+          sample: null
+        copy_pending:
+          description: Source of a copy into the volume that a stopped run left unfinished; null otherwise.
+          type: str
+          sample: null
+        comment:
+          description: The volume's comment; this collection's mark for the volumes it creates.
+          type: str
+          sample: "alletra.storage:v1 pool=lxd-pool run=0d5b9c2a41f7"
+        array_id:
+          description: The array's id of the volume.
+          type: int
+          sample: 1
+        created:
+          description: Creation time (ISO 8601) as the array reports it.
+          type: str
+          sample: "2026-11-24T18:00:00+00:00"
+        expires:
+          description: Expiry time (ISO 8601); null when the volume does not expire.
+          type: str
+          sample: null
     snapshots:
-      description: Snapshots, each with its parent and, for snapshots made by this collection, its user-facing name.
+      description:
+        - Snapshots of the volumes (of the pool, with O(pool)), each parent's oldest first, a snapshot's own snapshots before it.
+        - Each has every key of a volume, plus C(parent) and C(snapshot_name).
       type: list
       elements: dict
       returned: when V(snapshots) is gathered
-      sample: [{name: sc-0bb1c9a2b7a45d0e8f0c6b1f2a3d4e5f, parent: c-5a2504b06a6c48498ee7ddb0b674fd14, snapshot_name: snap0}]
+      contains:
+        <<: *volume
+        parent:
+          description: Array name of the volume the snapshot was taken of.
+          type: str
+          sample: c-5a2504b06a6c48498ee7ddb0b674fd14
+        snapshot_name:
+          description: User-facing name of a snapshot made by this collection; null for any other.
+          type: str
+          sample: snap0
     hosts:
-      description: Host entities with their protocol and initiators (IQNs, NQNs, WWNs).
+      description: Host entities.
       type: list
       elements: dict
       returned: when V(hosts) is gathered
-      sample: [{name: host01-nvme, protocol: nvme, initiators: ["nqn.2014-08.org.nvmexpress:uuid:5b71928e-6d3b-4c1b-9d1e-1f0e7e3c2a10"]}]
+      contains:
+        name:
+          description: Host name.
+          type: str
+          sample: host01-nvme
+        protocol:
+          description:
+            - Protocol of the host's initiators, V(nvme), V(iscsi) or V(fc).
+            - A list of them for a host with initiators of several protocols; null for a host without initiators.
+          type: raw
+          sample: nvme
+        initiators:
+          description: The host's initiators (NQNs, IQNs, WWNs).
+          type: list
+          elements: str
+          sample: ["nqn.2014-08.org.nvmexpress:uuid:5b71928e-6d3b-4c1b-9d1e-1f0e7e3c2a10"]
+        persona:
+          description:
+            - Host persona by name, V(generic), V(generic-alua), V(generic-legacy), V(hpux-legacy), V(aix-legacy), V(egenera),
+              V(ontap-legacy), V(vmware), V(openvms), V(hpux) or V(windows-server).
+            - C(unknown-<number>) for a persona this collection has no name for; null when the array gives none.
+          type: str
+          sample: generic-alua
+        comment:
+          description: The comment of the host's descriptors; null when it has none.
+          type: str
+          sample: null
     vluns:
-      description: Export rules (template vLUNs) and their active paths.
+      description:
+        - Export rules (template vLUNs, C(active) false) and their live paths (C(active) true, one per target port).
+        - With O(pool), only the pool's volumes'.
       type: list
       elements: dict
       returned: when V(vluns) is gathered
-      sample: [{volume: c-5a2504b06a6c48498ee7ddb0b674fd14, host: host01-nvme, lun: 1, active: false}]
+      contains:
+        volume:
+          description: Array name of the exported volume, or C(set:<volume set>).
+          type: str
+          sample: c-5a2504b06a6c48498ee7ddb0b674fd14
+        host:
+          description: Host name, or C(set:<host set>); null for an export to a port.
+          type: str
+          sample: host01-nvme
+        lun:
+          description: LUN (NVMe namespace id) the host sees the volume at.
+          type: int
+          sample: 1
+        active:
+          description: False for the export rule, true for a live path.
+          type: bool
+          sample: false
+        port_pos:
+          description: Target port (C(<node>:<slot>:<port>)) of a live path or of a port export; null otherwise.
+          type: str
+          sample: "0:3:1"
+        type:
+          description:
+            - What the rule exports to by name, V(empty), V(port), V(host), V(matched-set) or V(host-set).
+            - C(unknown-<number>) for a type this collection has no name for.
+          type: str
+          sample: host
+        subsystem_nqn:
+          description: NVMe subsystem NQN an NVMe host connects to; null for other protocols.
+          type: str
+          sample: "nqn.2020-07.com.hpe:9f6eedaa-de41-4a31-934e-f51daf02dd51"
+        volume_wwn:
+          description: WWN of the exported volume.
+          type: str
+          sample: 60002AC000000000000000010001F6B1
     targets:
-      description: Ready target ports a host can connect to.
+      description: Ready target ports a host can connect to (FC, iSCSI and NVMe/TCP).
       type: list
       elements: dict
       returned: when V(targets) is gathered
-      sample: [{protocol: nvme, address: 127.0.0.11, port_pos: "0:3:1"}]
+      contains:
+        protocol:
+          description: V(fc), V(iscsi) or V(nvme).
+          type: str
+          sample: nvme
+        port_pos:
+          description: Port position, C(<node>:<slot>:<port>).
+          type: str
+          sample: "0:3:1"
+        label:
+          description: The port's label; null when it has none.
+          type: str
+          sample: NVMe-1
+        address:
+          description: IP address a host connects to.
+          type: str
+          returned: for iSCSI and NVMe ports
+          sample: 127.0.0.11
+        iqn:
+          description: Target IQN.
+          type: str
+          returned: for iSCSI ports
+          sample: "iqn.2000-05.com.3pardata:20210002ac0cafe0"
+        wwn:
+          description: Port WWN.
+          type: str
+          returned: for FC ports
+          sample: 20110002AC0CAFE0
 query_result:
   description: The result of O(query) applied to RV(info).
   returned: when O(query) is given
@@ -145,64 +339,52 @@ except ImportError as import_error:
 
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.alletra.storage.plugins.module_utils import common
+from ansible_collections.alletra.storage.plugins.module_utils.exports import host_facts, is_target, target_facts, vlun_facts
+from ansible_collections.alletra.storage.plugins.module_utils.module import ModuleFailure, check_params, new_module, run
+from ansible_collections.alletra.storage.plugins.module_utils.pools import pool_facts, pool_of_set
+from ansible_collections.alletra.storage.plugins.module_utils.snapshots import snapshot_facts
+from ansible_collections.alletra.storage.plugins.module_utils.volumes import all_volumes, snapshots_of, volume_facts
+from ansible_collections.alletra.storage.plugins.module_utils.wsapi import COPY_VIRTUAL
 
 SUBSETS = ["system", "wsapi", "cpgs", "pools", "volumes", "snapshots", "hosts", "vluns", "targets"]
-PROTOCOLS = {1: "fc", 2: "iscsi", 6: "nvme"}
-PORT_READY = 4
-PORT_MODE_TARGET = 2
 
 
-def port_pos(port):
-    pos = port.get("portPos") or {}
-    return "%s:%s:%s" % (pos.get("node"), pos.get("slot"), pos.get("cardPort")) if pos else None
+def gather_pools(client, pool_name):
+    """The pools of the array, or only ``pool_name``, which must be one."""
+    pools = []
+    for volume_set in client.members("/volumesets"):
+        pool = pool_of_set(volume_set)
+        if pool is not None:
+            pools.append(pool_facts(pool))
+    if pool_name and pool_name not in [pool["name"] for pool in pools]:
+        raise ModuleFailure("pool: %r is not a pool on this array; pools: %s" % (pool_name, ", ".join(p["name"] for p in pools) or "none"))
+    if pool_name:
+        pools = [pool for pool in pools if pool["name"] == pool_name]
+    return pools
 
 
-def host_view(host):
-    paths = [("nvme", p.get("NQN")) for p in host.get("NVMETCPPaths") or []]
-    paths += [("iscsi", p.get("name")) for p in host.get("iSCSIPaths") or []]
-    paths += [("fc", p.get("wwn")) for p in host.get("FCPaths") or []]
-    protocols = sorted(set(path[0] for path in paths))
-    return dict(name=host["name"], protocol=protocols[0] if len(protocols) == 1 else (protocols or None),
-                initiators=[path[1] for path in paths if path[1]], persona=host.get("persona"),
-                comment=(host.get("descriptors") or {}).get("comment"))
-
-
-def vlun_view(vlun):
-    return dict(volume=vlun.get("volumeName"), host=vlun.get("hostname"), lun=vlun.get("lun"), active=bool(vlun.get("active")),
-                port_pos=port_pos(vlun), type=vlun.get("type"), subsystem_nqn=vlun.get("Subsystem_NQN"),
-                volume_wwn=vlun.get("volumeWWN"))
-
-
-def target_view(port):
-    protocol = PROTOCOLS.get(port.get("protocol"))
-    view = dict(protocol=protocol, port_pos=port_pos(port), label=port.get("label"))
-    if protocol == "iscsi":
-        view.update(address=port.get("IPAddr"), iqn=port.get("iSCSIName"))
-    elif protocol == "nvme":
-        # HPE's own clients read the NVMe/TCP address from nodeWWN; IPAddr is the fallback.
-        view.update(address=port.get("nodeWWN") or port.get("IPAddr"))
-    else:
-        view.update(wwn=port.get("portWWN"))
-    return view
+def gather_volumes(client, subsets, pool_of, wanted):
+    """The volumes and the snapshots subsets from one listing of the array's volumes."""
+    info = {}
+    volumes = all_volumes(client)
+    if "volumes" in subsets:
+        info["volumes"] = [volume_facts(volume, pool_of.get(name)) for name, volume in sorted(volumes.items())
+                           if volume.get("copyType") != COPY_VIRTUAL and (wanted is None or name in wanted)]
+    if "snapshots" in subsets:
+        info["snapshots"] = []
+        for name in sorted(volumes):
+            if volumes[name].get("copyType") == COPY_VIRTUAL or (wanted is not None and name not in wanted):
+                continue
+            for snapshot in snapshots_of(volumes, name):
+                info["snapshots"].append(snapshot_facts(snapshot, pool_of.get(name)))
+    return info
 
 
 def gather(client, subsets, pool_name):
     info = {}
     pools = None
     if "pools" in subsets or pool_name or "volumes" in subsets or "snapshots" in subsets:
-        pools = []
-        for volume_set in client.members("/volumesets"):
-            settings = common.parse_marked_comment(volume_set.get("comment"))
-            if settings is None or not settings.get("cpg"):
-                continue
-            members = sorted(volume_set.get("setmembers") or [])
-            pools.append(dict(name=volume_set["name"], cpg=settings["cpg"], naming=settings.get("naming", "lxd"),
-                              members=members, volume_count=len(members)))
-        if pool_name and pool_name not in [pool["name"] for pool in pools]:
-            raise common.ModuleFailure("pool: %r is not a pool on this array; pools: %s" % (pool_name, ", ".join(p["name"] for p in pools) or "none"))
-        if pool_name:
-            pools = [pool for pool in pools if pool["name"] == pool_name]
+        pools = gather_pools(client, pool_name)
     pool_of = dict((member, pool["name"]) for pool in pools or [] for member in pool["members"])
     if "system" in subsets:
         info["system"] = client.request("GET", "/system")
@@ -214,56 +396,50 @@ def gather(client, subsets, pool_name):
         info["pools"] = pools
     wanted = set(pool_of) if pool_name else None
     if "volumes" in subsets or "snapshots" in subsets:
-        volumes = common.all_volumes(client)
-        if "volumes" in subsets:
-            info["volumes"] = [common.volume_facts(volume, pool_of.get(name)) for name, volume in sorted(volumes.items())
-                               if volume.get("copyType") != 3 and (wanted is None or name in wanted)]
-        if "snapshots" in subsets:
-            info["snapshots"] = []
-            for name in sorted(volumes):
-                if volumes[name].get("copyType") == 3 or (wanted is not None and name not in wanted):
-                    continue
-                for snapshot in common.snapshots_of(volumes, name):
-                    info["snapshots"].append(common.snapshot_facts(snapshot, pool_of.get(name)))
+        info.update(gather_volumes(client, subsets, pool_of, wanted))
     if "hosts" in subsets:
-        info["hosts"] = [host_view(host) for host in client.members("/hosts")]
+        info["hosts"] = [host_facts(host) for host in client.members("/hosts")]
     if "vluns" in subsets:
-        vluns = [vlun_view(vlun) for vlun in client.members("/vluns")]
+        vluns = [vlun_facts(vlun) for vlun in client.members("/vluns")]
         if wanted is not None:
             vluns = [vlun for vlun in vluns if vlun["volume"] in wanted]
         info["vluns"] = vluns
     if "targets" in subsets:
-        info["targets"] = [target_view(port) for port in client.members("/ports")
-                           if port.get("linkState") == PORT_READY and port.get("mode") == PORT_MODE_TARGET and port.get("protocol") in PROTOCOLS]
+        info["targets"] = [target_facts(port) for port in client.members("/ports") if is_target(port)]
     return info
 
 
+def check(params):
+    """Every check that needs no request; returns the compiled query (or None)."""
+    if not params["query"]:
+        return None
+    if not HAS_JMESPATH:
+        raise ModuleFailure(missing_required_lib("jmespath"), exception="".join(
+            traceback.format_exception(type(JMESPATH_IMPORT_ERROR), JMESPATH_IMPORT_ERROR, None)))
+    try:
+        return jmespath.compile(params["query"])
+    except jmespath.exceptions.JMESPathError as err:
+        raise ModuleFailure("query: %r is not a valid JMESPath expression: %s" % (params["query"], err))
+
+
+def action(module, client, expression):
+    params = module.params
+    subsets = set(SUBSETS) if "all" in params["gather_subset"] else set(params["gather_subset"])
+    info = gather(client, subsets, params["pool"])
+    returned = dict(changed=False, info=info)
+    if expression is not None:
+        returned["query_result"] = expression.search(info)
+    return returned
+
+
 def main():
-    module = common.new_module(dict(
+    module = new_module(dict(
         gather_subset=dict(type="list", elements="str", default=["system", "pools"], choices=["all"] + SUBSETS),
         pool=dict(type="str"),
         query=dict(type="str"),
     ))
-    params = module.params
-    subsets = set(SUBSETS) if "all" in params["gather_subset"] else set(params["gather_subset"])
-    expression = None
-    if params["query"]:
-        if not HAS_JMESPATH:
-            module.fail_json(msg=missing_required_lib("jmespath"), exception="".join(
-                traceback.format_exception(type(JMESPATH_IMPORT_ERROR), JMESPATH_IMPORT_ERROR, None)))
-        try:
-            expression = jmespath.compile(params["query"])
-        except jmespath.exceptions.JMESPathError as err:
-            module.fail_json(msg="query: %r is not a valid JMESPath expression: %s" % (params["query"], err))
-
-    def action(client):
-        info = gather(client, subsets, params["pool"])
-        result = dict(changed=False, info=info)
-        if expression is not None:
-            result["query_result"] = expression.search(info)
-        return result
-
-    common.run(module, action)
+    expression = check_params(module, check)
+    run(module, lambda client: action(module, client, expression))
 
 
 if __name__ == "__main__":

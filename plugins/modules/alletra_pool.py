@@ -21,13 +21,7 @@ author:
   - alletra.storage contributors (@alletra-storage)
 extends_documentation_fragment:
   - alletra.storage.alletra
-attributes:
-  check_mode:
-    support: full
-    description: Reports what would change and changes nothing.
-  diff_mode:
-    support: full
-    description: Shows the pool before and after.
+  - alletra.storage.attributes
 options:
   name:
     description:
@@ -128,15 +122,12 @@ deleted_volumes:
   sample: [u-5a2504b06a6c48498ee7ddb0b674fd14]
 """
 
-from ansible_collections.alletra.storage.plugins.module_utils import common, naming
-from ansible_collections.alletra.storage.plugins.module_utils.wsapi import EXISTENT_SET, NON_EXISTENT_CPG
-
-
-def pool_view(pool):
-    if not pool:
-        return {}
-    return dict(name=pool["name"], cpg=pool["cpg"], naming=pool["naming"], members=sorted(pool["members"]),
-                volume_count=len(pool["members"]))
+from ansible_collections.alletra.storage.plugins.module_utils import naming
+from ansible_collections.alletra.storage.plugins.module_utils.exports import export_hosts, pool_exports, vlun_id, vluns_of
+from ansible_collections.alletra.storage.plugins.module_utils.module import ModuleFailure, Raced, check_params, new_module, result, run
+from ansible_collections.alletra.storage.plugins.module_utils.pools import check_pool_name, find_pool, pool_comment, pool_facts, strays_of
+from ansible_collections.alletra.storage.plugins.module_utils.volumes import all_volumes, create_refused, delete_volume, snapshots_of
+from ansible_collections.alletra.storage.plugins.module_utils.wsapi import EXISTENT_SET, NON_EXISTENT_CPG, WsapiError
 
 
 def capacity(client, cpg):
@@ -152,34 +143,34 @@ def capacity(client, cpg):
 def require_cpg(client, cpg):
     if client.get_or_none("/cpgs/" + cpg, NON_EXISTENT_CPG) is None:
         names = sorted(item["name"] for item in client.members("/cpgs"))
-        raise common.ModuleFailure("cpg: CPG %r does not exist on the array; it has: %s" % (cpg, ", ".join(names) or "none"))
+        raise ModuleFailure("cpg: CPG %r does not exist on the array; it has: %s" % (cpg, ", ".join(names) or "none"))
 
 
 def create(client, pool):
     """Create the pool's volume set. "Already exists" means another run won: raise Raced so the
     task reads that pool and compares. A lost answer is settled by reading the set back."""
-    comment = common.pool_comment(pool["cpg"], pool["naming"])
+    comment = pool_comment(pool["cpg"], pool["naming"])
     try:
         client.request("POST", "/volumesets", {"name": pool["name"], "comment": comment})
-    except common.WsapiError as err:
+    except WsapiError as err:
         if err.code == EXISTENT_SET:
-            raise common.Raced(pool["name"])
+            raise Raced(pool["name"])
         if not err.unanswered:
-            raise common.create_refused(err, pool["name"]) or err
-        made = common.find_pool(client, pool["name"], required=False)
+            raise create_refused(err, pool["name"]) or err
+        made = find_pool(client, pool["name"], required=False)
         if made is None:
             raise err
         if made["comment"] != comment:
-            raise common.Raced(pool["name"])
+            raise Raced(pool["name"])
 
 
 def present(module, client):
     params = module.params
-    pool = common.find_pool(client, params["name"], required=False)
-    before = pool_view(pool)
+    pool = find_pool(client, params["name"], required=False)
+    before = pool_facts(pool)
     if pool is None:
         if not params["cpg"]:
-            raise common.ModuleFailure("cpg: required to create pool %r" % params["name"])
+            raise ModuleFailure("cpg: required to create pool %r" % params["name"])
         require_cpg(client, params["cpg"])
         scheme = params["naming"]
         if scheme == "auto":
@@ -189,79 +180,86 @@ def present(module, client):
             create(client, pool)
     else:
         if params["naming"] != "auto" and params["naming"] != pool["naming"]:
-            raise common.ModuleFailure("naming: pool %r names its volumes with the %r scheme, which cannot change" % (pool["name"], pool["naming"]))
+            raise ModuleFailure("naming: pool %r names its volumes with the %r scheme, which cannot change" % (pool["name"], pool["naming"]))
         if params["cpg"] and params["cpg"] != pool["cpg"]:
             if pool["members"]:
-                raise common.ModuleFailure(
+                raise ModuleFailure(
                     "cpg: pool %r has %d volume(s) in CPG %r; moving them to %r is not supported. "
                     "Empty the pool first or keep cpg: %s" % (pool["name"], len(pool["members"]), pool["cpg"], params["cpg"], pool["cpg"]))
             require_cpg(client, params["cpg"])
             pool = dict(pool, cpg=params["cpg"])
             if not module.check_mode:
-                client.request("PUT", "/volumesets/" + pool["name"], {"comment": common.pool_comment(pool["cpg"], pool["naming"])}, idempotent=True)
-    after = pool_view(pool)
-    result = dict(changed=before != after, pool=after, diff=dict(before=before, after=after))
+                client.request("PUT", "/volumesets/" + pool["name"], {"comment": pool_comment(pool["cpg"], pool["naming"])}, idempotent=True)
+    after = pool_facts(pool)
+    shown = after
     if not module.check_mode or before:
-        result["pool"] = dict(after, capacity=capacity(client, pool["cpg"]))
-    return result
+        shown = dict(after, capacity=capacity(client, pool["cpg"]))
+    return result(before, after, pool=shown)
+
+
+def remove_pool_exports(client, pool, pool_vluns):
+    for vlun in pool_vluns:
+        step = "remove export of pool %s to host %s (LUN %s)" % (pool["name"], vlun.get("hostname"), vlun.get("lun"))
+        try:
+            client.request("DELETE", "/vluns/" + vlun_id(vlun))
+        except WsapiError as err:
+            raise ModuleFailure("deleting pool %s stopped at step '%s': %s" % (pool["name"], step, err),
+                                failed_step=step, wsapi_error=err.as_dict())
 
 
 def absent(module, client):
     params = module.params
-    pool = common.find_pool(client, params["name"], required=False)
+    pool = find_pool(client, params["name"], required=False)
     if pool is None:
-        return dict(changed=False, pool={}, deleted_volumes=[], diff=dict(before={}, after={}))
-    before = pool_view(pool)
-    pool_vluns = common.pool_exports(client, pool["name"])
+        return result({}, {}, pool={}, deleted_volumes=[])
+    pool_vluns = pool_exports(client, pool["name"])
     if pool_vluns and not params["force"]:
-        raise common.ModuleFailure(
+        raise ModuleFailure(
             "pool %r is exported as a volume set to host(s) %s. Remove those exports first, or set force: true to remove "
-            "them with the pool" % (pool["name"], common.export_hosts(pool_vluns)))
-    volumes = common.all_volumes(client)
+            "them with the pool" % (pool["name"], export_hosts(pool_vluns)))
+    volumes = all_volumes(client)
     # Volumes of the pool that a stopped run left outside its volume set are the pool's too.
-    strays = [volume["name"] for volume in common.strays_of(client, volumes, pool)]
+    strays = [volume["name"] for volume in strays_of(client, volumes, pool)]
     names = sorted(set(pool["members"]) | set(strays))
     if names and not params["force"]:
-        raise common.ModuleFailure(
+        raise ModuleFailure(
             "pool %r still has %d volume(s): %s. Delete them first, or set force: true to delete them with "
             "their snapshots and exports" % (pool["name"], len(names), ", ".join(names)))
     doomed = []
     for name in names:
         in_set = pool["name"] if name in pool["members"] else None
-        doomed.append((name, in_set, common.snapshots_of(volumes, name), common.vluns_of(client, name)))
+        doomed.append((name, in_set, snapshots_of(volumes, name), vluns_of(client, name)))
     if not module.check_mode:
-        for vlun in pool_vluns:
-            step = "remove export of pool %s to host %s (LUN %s)" % (pool["name"], vlun.get("hostname"), vlun.get("lun"))
-            try:
-                client.request("DELETE", "/vluns/" + common.vlun_id(vlun))
-            except common.WsapiError as err:
-                raise common.ModuleFailure("deleting pool %s stopped at step '%s': %s" % (pool["name"], step, err),
-                                           failed_step=step, wsapi_error=err.as_dict())
+        remove_pool_exports(client, pool, pool_vluns)
     deleted = []
     for name, in_set, snapshots, vluns in doomed:
         deleted.extend(snapshot["name"] for snapshot in snapshots)
         deleted.append(name)
         if not module.check_mode:
-            common.delete_volume(client, name, in_set, snapshots, vluns)
+            delete_volume(client, name, in_set, snapshots, vluns)
     if not module.check_mode:
         client.request("DELETE", "/volumesets/" + pool["name"])
-    return dict(changed=True, pool={}, deleted_volumes=deleted, diff=dict(before=before, after={}))
+    return result(pool_facts(pool), {}, pool={}, deleted_volumes=deleted)
+
+
+ACTIONS = dict(present=present, absent=absent)
+
+
+def check(params):
+    """Every check that needs no request."""
+    check_pool_name(params["name"], field="name")
 
 
 def main():
-    module = common.new_module(dict(
+    module = new_module(dict(
         name=dict(type="str", required=True),
         cpg=dict(type="str"),
         naming=dict(type="str", default="auto", choices=["auto", "lxd", "compact"]),
         state=dict(type="str", default="present", choices=["present", "absent"]),
         force=dict(type="bool", default=False),
     ))
-    try:
-        common.check_pool_name(module.params["name"], field="name")
-    except common.ModuleFailure as failure:
-        module.fail_json(msg=failure.msg)
-    action = present if module.params["state"] == "present" else absent
-    common.run(module, lambda client: common.settle_races(lambda: action(module, client)))
+    check_params(module, check)
+    run(module, lambda client: ACTIONS[module.params["state"]](module, client))
 
 
 if __name__ == "__main__":

@@ -21,13 +21,7 @@ author:
   - alletra.storage contributors (@alletra-storage)
 extends_documentation_fragment:
   - alletra.storage.alletra
-attributes:
-  check_mode:
-    support: full
-    description: Reports what would change and changes nothing.
-  diff_mode:
-    support: full
-    description: Shows the snapshot before and after.
+  - alletra.storage.attributes
 options:
   pool:
     description:
@@ -187,19 +181,46 @@ task:
 
 import time
 
-from ansible_collections.alletra.storage.plugins.module_utils import common, naming
-from ansible_collections.alletra.storage.plugins.module_utils.wsapi import VOLUME_PROMOTE, VV_IN_TASK
+from ansible_collections.alletra.storage.plugins.module_utils import naming
+from ansible_collections.alletra.storage.plugins.module_utils.exports import export_hosts, pool_exports, vluns_of
+from ansible_collections.alletra.storage.plugins.module_utils.module import ModuleFailure, Raced, check_params, new_module, result, run
+from ansible_collections.alletra.storage.plugins.module_utils.pools import check_pool_name, find_pool
+from ansible_collections.alletra.storage.plugins.module_utils.snapshots import (
+    create_snapshot,
+    direct_snapshots,
+    snapshot_array_name,
+    snapshot_comment,
+    snapshot_facts,
+    user_name_of,
+)
+from ansible_collections.alletra.storage.plugins.module_utils.volumes import (
+    CONTENT_TYPE_CHOICES,
+    VOLUME_TYPE_CHOICES,
+    all_volumes,
+    array_name,
+    delete_volume,
+    get_volume,
+    snapshots_of,
+)
+from ansible_collections.alletra.storage.plugins.module_utils.wsapi import COPY_VIRTUAL, VOLUME_PROMOTE, VV_IN_TASK, WsapiError
 
 
 def snapshot_view(snapshot, pool_name):
     if not snapshot:
         return {}
-    facts = common.snapshot_facts(snapshot, pool_name)
+    facts = snapshot_facts(snapshot, pool_name)
     return dict((key, facts[key]) for key in ("name", "snapshot_name", "uuid", "parent", "created", "expires", "read_only"))
 
 
 def diff_view(view):
     return dict((key, value) for key, value in view.items() if key != "created")
+
+
+def snapshot_result(before, after, existing, pool_name, **returned):
+    """The result: the snapshot after the task and the parent's snapshots; changed and the diff
+    compare the diff_view()s of the snapshot before and after."""
+    return result(diff_view(before), diff_view(after), snapshot=after,
+                  snapshots=[snapshot_view(snapshot, pool_name) for snapshot in existing], **returned)
 
 
 def resolve(module, client, pool):
@@ -209,66 +230,64 @@ def resolve(module, client, pool):
     with an explicit uuid is found by name alone later, and no second snap0 is ever made.
     """
     params = module.params
-    parent_name = common.array_name(pool, params["volume"], params["volume_uuid"], params["volume_type"], params["content_type"], field="volume")
-    parent = common.get_volume(client, parent_name)
+    parent_name = array_name(pool, params["volume"], params["volume_uuid"], params["volume_type"], params["content_type"], field="volume")
+    parent = get_volume(client, parent_name)
     if parent is None or parent_name not in pool["members"]:
-        raise common.ModuleFailure("volume: %r is not a volume of pool %r" % (parent_name, pool["name"]))
-    existing = common.direct_snapshots(client, parent_name)
+        raise ModuleFailure("volume: %r is not a volume of pool %r" % (parent_name, pool["name"]))
+    existing = direct_snapshots(client, parent_name)
     user_name = params["name"]
     if user_name is None:
-        taken = [common.user_name_of(s) for s in existing]
+        taken = [user_name_of(s) for s in existing]
         try:
             user_name = params["pattern"].replace("%d", str(naming.snapshot_pattern_next(params["pattern"], taken)))
         except ValueError as err:
-            raise common.ModuleFailure("pattern: %s" % err)
-    array_name = common.snapshot_array_name(parent_name, user_name, params["uuid"], params["volume_type"], params["content_type"], pool["naming"])
-    snapshot = next((s for s in existing if s["name"] == array_name), None)
-    if snapshot is not None and common.user_name_of(snapshot) != user_name:
+            raise ModuleFailure("pattern: %s" % err)
+    name_on_array = snapshot_array_name(parent_name, user_name, params["uuid"], params["volume_type"], params["content_type"], pool["naming"])
+    snapshot = next((s for s in existing if s["name"] == name_on_array), None)
+    if snapshot is not None and user_name_of(snapshot) != user_name:
         if params["name"] is not None:
-            raise common.ModuleFailure("uuid: %s names snapshot %r of %r, not %r" % (
-                params["uuid"], common.user_name_of(snapshot), parent_name, user_name))
+            raise ModuleFailure("uuid: %s names snapshot %r of %r, not %r" % (
+                params["uuid"], user_name_of(snapshot), parent_name, user_name))
         # pattern with a uuid, run again: the snapshot of that uuid was numbered the first time.
-        user_name = common.user_name_of(snapshot)
+        user_name = user_name_of(snapshot)
     if snapshot is None:
-        snapshot = next((s for s in existing if common.user_name_of(s) == user_name), None)
+        snapshot = next((s for s in existing if user_name_of(s) == user_name), None)
         if snapshot is not None and params["uuid"] is not None:
-            raise common.ModuleFailure(
+            raise ModuleFailure(
                 "uuid: volume %r already has a snapshot %r (array name %s) made with another UUID; give that "
                 "snapshot's UUID or omit uuid" % (parent_name, user_name, snapshot["name"]))
-    return parent, user_name, array_name, snapshot, existing
+    return parent, user_name, name_on_array, snapshot, existing
 
 
 def present(module, client, pool):
     params = module.params
-    parent, user_name, array_name, snapshot, existing = resolve(module, client, pool)
+    parent, user_name, name_on_array, snapshot, existing = resolve(module, client, pool)
     if snapshot is None:
-        other = common.get_volume(client, array_name)
+        other = get_volume(client, name_on_array)
         if other is not None and other.get("copyOf") == parent["name"]:
-            raise common.Raced(array_name)  # made by a parallel run since the snapshots were listed
+            raise Raced(name_on_array)  # made by a parallel run since the snapshots were listed
         if other is not None:
-            raise common.ModuleFailure("name: array volume %r exists but is not a snapshot of %r; it is left alone" % (array_name, parent["name"]))
+            raise ModuleFailure("name: array volume %r exists but is not a snapshot of %r; it is left alone" % (name_on_array, parent["name"]))
     before = snapshot_view(snapshot, pool["name"])
     if snapshot is not None:
         if bool(snapshot.get("readOnly")) != params["read_only"]:
-            raise common.ModuleFailure(
+            raise ModuleFailure(
                 "read_only: snapshot %r of %r exists and is %s; a snapshot cannot change that. Delete it and create it again"
                 % (user_name, parent["name"], "read-only" if snapshot.get("readOnly") else "writable"))
         after = before
     else:
-        parameters = {"name": array_name, "readOnly": params["read_only"], "comment": common.snapshot_comment(user_name, client.run_id)}
+        parameters = {"name": name_on_array, "readOnly": params["read_only"], "comment": snapshot_comment(user_name, client.run_id)}
         hours = naming.expiry_to_hours(params["expiry"])
         if hours:
             parameters["expirationHours"] = hours
         if module.check_mode:
-            after = snapshot_view(dict(name=array_name, copyOf=parent["name"], copyType=3, readOnly=params["read_only"],
+            after = snapshot_view(dict(name=name_on_array, copyOf=parent["name"], copyType=COPY_VIRTUAL, readOnly=params["read_only"],
                                        comment=parameters["comment"]), pool["name"])
         else:
-            snapshot = common.create_snapshot(client, parent["name"], parameters)
+            snapshot = create_snapshot(client, parent["name"], parameters)
             existing.append(snapshot)
             after = snapshot_view(snapshot, pool["name"])
-    return dict(changed=diff_view(before) != diff_view(after), snapshot=after,
-                snapshots=[snapshot_view(s, pool["name"]) for s in existing],
-                diff=dict(before=diff_view(before), after=diff_view(after)))
+    return snapshot_result(before, after, existing, pool["name"])
 
 
 def send_promote(client, snapshot_name, promote, timeout):
@@ -279,7 +298,7 @@ def send_promote(client, snapshot_name, promote, timeout):
     while True:
         try:
             return client.request("PUT", "/volumes/" + snapshot_name, promote, idempotent=True) or {}
-        except common.WsapiError as err:
+        except WsapiError as err:
             if err.code != VV_IN_TASK or time.monotonic() + delay > deadline:
                 raise
         time.sleep(delay)
@@ -287,17 +306,18 @@ def send_promote(client, snapshot_name, promote, timeout):
 
 
 def restored(module, client, pool):
-    parent, user_name, dummy_array_name, snapshot, existing = resolve(module, client, pool)
+    parent, user_name, dummy_name_on_array, snapshot, existing = resolve(module, client, pool)
     if snapshot is None:
-        raise common.ModuleFailure("name: volume %r has no snapshot %r to restore" % (parent["name"], user_name))
-    vluns = common.vluns_of(client, parent["name"]) + common.pool_exports(client, pool["name"])
+        raise ModuleFailure("name: volume %r has no snapshot %r to restore" % (parent["name"], user_name))
+    vluns = vluns_of(client, parent["name"]) + pool_exports(client, pool["name"])
     if vluns and not module.params["force"]:
-        raise common.ModuleFailure(
+        raise ModuleFailure(
             "volume %r is exported to host(s) %s; restoring under a mounted filesystem corrupts it. "
-            "Detach it first, or set force: true" % (parent["name"], common.export_hosts(vluns)))
-    view = snapshot_view(snapshot, pool["name"])
-    result = dict(changed=True, snapshot=view, snapshots=[snapshot_view(s, pool["name"]) for s in existing],
-                  diff=dict(before=dict(parent=parent["name"], restored_from=None), after=dict(parent=parent["name"], restored_from=user_name)))
+            "Detach it first, or set force: true" % (parent["name"], export_hosts(vluns)))
+    # A restore is an action: the diff shows what the parent was restored from.
+    restore = result(dict(parent=parent["name"], restored_from=None), dict(parent=parent["name"], restored_from=user_name),
+                     changed=True, snapshot=snapshot_view(snapshot, pool["name"]),
+                     snapshots=[snapshot_view(s, pool["name"]) for s in existing])
     if not module.check_mode:
         promote = {"action": VOLUME_PROMOTE}
         if vluns:
@@ -306,40 +326,68 @@ def restored(module, client, pool):
         answer = send_promote(client, snapshot["name"], promote, module.params["task_timeout"])
         if answer.get("taskid"):
             try:
-                result["task"] = client.wait_task(answer["taskid"], timeout=module.params["task_timeout"])
-            except common.WsapiError as err:
-                raise common.ModuleFailure("restoring %r onto %r: %s" % (user_name, parent["name"], err), failed_step="restore task")
-    return result
+                restore["task"] = client.wait_task(answer["taskid"], timeout=module.params["task_timeout"])
+            except WsapiError as err:
+                raise ModuleFailure("restoring %r onto %r: %s" % (user_name, parent["name"], err), failed_step="restore task")
+    return restore
 
 
 def absent(module, client, pool):
-    parent, user_name, dummy_array_name, snapshot, existing = resolve(module, client, pool)
-    views = [snapshot_view(s, pool["name"]) for s in existing]
+    parent, user_name, dummy_name_on_array, snapshot, existing = resolve(module, client, pool)
     if snapshot is None:
-        return dict(changed=False, snapshot={}, snapshots=views, diff=dict(before={}, after={}))
-    children = common.snapshots_of(common.all_volumes(client), snapshot["name"])
-    vluns = common.vluns_of(client, snapshot["name"])
+        return snapshot_result({}, {}, existing, pool["name"])
+    children = snapshots_of(all_volumes(client), snapshot["name"])
+    vluns = vluns_of(client, snapshot["name"])
     if (children or vluns) and not module.params["force"]:
         reasons = []
         if children:
             reasons.append("has %d snapshot(s) of its own" % len(children))
         if vluns:
-            reasons.append("is exported to host(s) %s" % common.export_hosts(vluns))
-        raise common.ModuleFailure("snapshot %r of %r %s. Set force: true to delete it anyway" % (user_name, parent["name"], " and ".join(reasons)))
+            reasons.append("is exported to host(s) %s" % export_hosts(vluns))
+        raise ModuleFailure("snapshot %r of %r %s. Set force: true to delete it anyway" % (user_name, parent["name"], " and ".join(reasons)))
     if not module.check_mode:
-        common.delete_volume(client, snapshot["name"], None, children, vluns)
-    return dict(changed=True, snapshot={}, snapshots=[v for v in views if v["name"] != snapshot["name"]],
-                diff=dict(before=diff_view(snapshot_view(snapshot, pool["name"])), after={}))
+        delete_volume(client, snapshot["name"], None, children, vluns)
+    return snapshot_result(snapshot_view(snapshot, pool["name"]), {}, [s for s in existing if s["name"] != snapshot["name"]], pool["name"])
+
+
+ACTIONS = dict(present=present, absent=absent, restored=restored)
+
+
+def action(module, client):
+    pool = find_pool(client, module.params["pool"])
+    return ACTIONS[module.params["state"]](module, client, pool)
+
+
+def check(params):
+    """Every check that needs no request."""
+    # Not required_if=[("state", "absent", ["name"]), ("state", "restored", ["name"])], which would
+    # hold the same rule since name and pattern exclude each other: its message ("state is absent
+    # but all of the following are missing: name") does not say that the pattern given is the problem.
+    if params["pattern"] is not None and params["state"] != "present":
+        raise ModuleFailure("pattern: only used to create a snapshot (state: present); name the snapshot to %s it" % params["state"])
+    if params["pattern"] is not None and "%d" not in params["pattern"]:
+        raise ModuleFailure("pattern: %r has no %%d placeholder for the snapshot number" % params["pattern"])
+    # An argument_spec has no range check for integers.
+    if params["task_timeout"] <= 0:
+        raise ModuleFailure("task_timeout: must be a positive number of seconds, got %s" % params["task_timeout"])
+    try:
+        naming.expiry_to_hours(params["expiry"])
+    except ValueError as err:
+        raise ModuleFailure("expiry: %s" % err)
+    check_pool_name(params["pool"])
+    array_name(dict(naming="lxd"), params["volume"], params["volume_uuid"], params["volume_type"], params["content_type"], field="volume")
+    if params["uuid"] is not None:
+        snapshot_array_name("check", params["name"] or "check", params["uuid"], params["volume_type"], params["content_type"], "lxd")
 
 
 def main():
-    module = common.new_module(
+    module = new_module(
         dict(
             pool=dict(type="str", required=True),
             volume=dict(type="str"),
             volume_uuid=dict(type="str"),
-            volume_type=dict(type="str", default="custom", choices=common.VOLUME_TYPE_CHOICES),
-            content_type=dict(type="str", default="filesystem", choices=common.CONTENT_TYPE_CHOICES),
+            volume_type=dict(type="str", default="custom", choices=VOLUME_TYPE_CHOICES),
+            content_type=dict(type="str", default="filesystem", choices=CONTENT_TYPE_CHOICES),
             name=dict(type="str"),
             uuid=dict(type="str"),
             pattern=dict(type="str"),
@@ -352,32 +400,8 @@ def main():
         mutually_exclusive=[("volume", "volume_uuid"), ("name", "pattern")],
         required_one_of=[("volume", "volume_uuid"), ("name", "pattern")],
     )
-    params = module.params
-    if params["pattern"] is not None and params["state"] != "present":
-        module.fail_json(msg="pattern: only used to create a snapshot (state: present); name the snapshot to %s it" % params["state"])
-    if params["pattern"] is not None and "%d" not in params["pattern"]:
-        module.fail_json(msg="pattern: %r has no %%d placeholder for the snapshot number" % params["pattern"])
-    if params["task_timeout"] <= 0:
-        module.fail_json(msg="task_timeout: must be a positive number of seconds, got %s" % params["task_timeout"])
-    try:
-        naming.expiry_to_hours(params["expiry"])
-    except ValueError as err:
-        module.fail_json(msg="expiry: %s" % err)
-    try:
-        common.check_pool_name(params["pool"])
-        common.array_name(dict(naming="lxd"), params["volume"], params["volume_uuid"], params["volume_type"], params["content_type"], field="volume")
-        if params["uuid"] is not None:
-            common.snapshot_array_name("check", params["name"] or "check", params["uuid"], params["volume_type"], params["content_type"], "lxd")
-    except common.ModuleFailure as failure:
-        module.fail_json(msg=failure.msg)
-
-    actions = dict(present=present, absent=absent, restored=restored)
-
-    def action(client):
-        pool = common.find_pool(client, params["pool"])
-        return actions[params["state"]](module, client, pool)
-
-    common.run(module, lambda client: common.settle_races(lambda: action(client)))
+    check_params(module, check)
+    run(module, lambda client: action(module, client))
 
 
 if __name__ == "__main__":

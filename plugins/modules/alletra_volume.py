@@ -26,13 +26,7 @@ author:
   - alletra.storage contributors (@alletra-storage)
 extends_documentation_fragment:
   - alletra.storage.alletra
-attributes:
-  check_mode:
-    support: full
-    description: Reports what would change and changes nothing.
-  diff_mode:
-    support: full
-    description: Shows the volume before and after.
+  - alletra.storage.attributes
 options:
   pool:
     description:
@@ -257,13 +251,41 @@ deleted_snapshots:
   sample: [su-1b4e28ba2fa1411d9c6c1c0bc4e3a3f1]
 """
 
-from ansible_collections.alletra.storage.plugins.module_utils import common, naming
+from ansible_collections.alletra.storage.plugins.module_utils import naming
+from ansible_collections.alletra.storage.plugins.module_utils.exports import export_hosts, pool_exports, vluns_of
+from ansible_collections.alletra.storage.plugins.module_utils.module import ModuleFailure, Raced, check_params, new_module, result, run
+from ansible_collections.alletra.storage.plugins.module_utils.pools import check_pool_name, find_pool, marks, set_member, volume_sets_of
+from ansible_collections.alletra.storage.plugins.module_utils.snapshots import (
+    create_snapshot,
+    direct_snapshots,
+    snapshot_array_name,
+    snapshot_comment,
+    user_name_of,
+)
+from ansible_collections.alletra.storage.plugins.module_utils.volumes import (
+    CONTENT_TYPE_CHOICES,
+    VOLUME_TYPE_CHOICES,
+    all_volumes,
+    array_name,
+    copy_task,
+    create_refused,
+    create_volume,
+    delete_volume,
+    get_volume,
+    snapshots_of,
+    undo_volume,
+    volume_comment,
+    volume_facts,
+)
 from ansible_collections.alletra.storage.plugins.module_utils.wsapi import (
     COPY_VIRTUAL,
     TASK_ACTIVE,
     TASK_CANCEL,
+    TASK_PRIORITY_HIGH,
+    VOLUME_CREATE_PHYSICAL_COPY,
     VOLUME_GROW,
     VV_IN_TASK,
+    WsapiError,
     WsapiTaskError,
 )
 
@@ -273,15 +295,20 @@ VIEW_KEYS = ("name", "pool", "uuid", "volume_type", "content_type", "size_mib", 
 def volume_view(volume, pool_name, snapshots=None):
     if not volume:
         return {}
-    facts = common.volume_facts(volume, pool_name)
+    facts = volume_facts(volume, pool_name)
     view = dict((key, facts[key]) for key in VIEW_KEYS)
-    view["snapshots"] = [common.user_name_of(snapshot) for snapshot in snapshots or []]
+    view["snapshots"] = [user_name_of(snapshot) for snapshot in snapshots or []]
     return view
 
 
 def diff_view(view):
     """What a diff compares: the identifiers the array assigns are not part of the desired state."""
     return dict((key, value) for key, value in view.items() if key not in ("wwn", "nguid"))
+
+
+def volume_result(before, after, changed=None, **returned):
+    """The result: the volume after the task; changed and the diff compare their diff_view()s."""
+    return result(diff_view(before), diff_view(after), changed, volume=after, **returned)
 
 
 def find_member(client, pool, name, field="name"):
@@ -291,17 +318,17 @@ def find_member(client, pool, name, field="name"):
     between creating it and adding it, or between taking it out and deleting it) comes back with
     ``stray`` set: the run finishes the job. Any other volume outside the pool is left alone.
     """
-    volume = common.get_volume(client, name)
+    volume = get_volume(client, name)
     if volume is None:
         return None
     if volume.get("copyType") == COPY_VIRTUAL:
-        raise common.ModuleFailure("%s: %r is a snapshot; manage it with alletra.storage.alletra_snapshot" % (field, name))
+        raise ModuleFailure("%s: %r is a snapshot; manage it with alletra.storage.alletra_snapshot" % (field, name))
     if name not in pool["members"]:
-        volume_sets = common.volume_sets_of(client, name)
+        volume_sets = volume_sets_of(client, name)
         if pool["name"] in volume_sets:
             pool["members"].append(name)  # another run added it since the pool was read
-        elif volume_sets or common.marks(volume).get("pool") != pool["name"]:
-            raise common.ModuleFailure(
+        elif volume_sets or marks(volume).get("pool") != pool["name"]:
+            raise ModuleFailure(
                 "%s: volume %r exists on the array but is not in pool %r; it is left alone" % (field, name, pool["name"]))
         else:
             volume["stray"] = True
@@ -329,47 +356,47 @@ class Copy(object):
         self.source = self.origin = self.in_flight = None
         self.snapshots = []
         self.missing = None
-        source_pool = pool if source["pool"] in (None, pool["name"]) else common.find_pool(client, source["pool"], required=False)
+        source_pool = pool if source["pool"] in (None, pool["name"]) else find_pool(client, source["pool"], required=False)
         if source_pool is None:
             self.missing = "source: pool %r does not exist" % source["pool"]
             return
-        source_name = common.array_name(source_pool, source["name"], source["uuid"], source["volume_type"], source["content_type"],
-                                        field="source")
+        source_name = array_name(source_pool, source["name"], source["uuid"], source["volume_type"], source["content_type"],
+                                 field="source")
         self.source = find_member(client, source_pool, source_name, field="source")
         if self.source is None:
             self.missing = "source: pool %r has no volume %r" % (source_pool["name"], source_name)
             return
-        snapshots = common.direct_snapshots(client, source_name)
+        snapshots = direct_snapshots(client, source_name)
         self.origin = self.source
         if params["source_snapshot"]:
-            self.origin = next((s for s in snapshots if params["source_snapshot"] in (s["name"], common.user_name_of(s))), None)
+            self.origin = next((s for s in snapshots if params["source_snapshot"] in (s["name"], user_name_of(s))), None)
             if self.origin is None:
                 self.missing = "source_snapshot: volume %r has no snapshot %r; it has: %s" % (
-                    source_name, params["source_snapshot"], ", ".join(common.user_name_of(s) for s in snapshots) or "none")
+                    source_name, params["source_snapshot"], ", ".join(user_name_of(s) for s in snapshots) or "none")
         self.snapshots = snapshots if params["copy_snapshots"] else []
 
     def plan(self):
         """(source snapshot, user-facing name, destination snapshot name) in order; checked before anything is made."""
         steps = []
         for snapshot in self.snapshots:
-            user_name = common.user_name_of(snapshot)
-            steps.append((snapshot, user_name, common.snapshot_array_name(
+            user_name = user_name_of(snapshot)
+            steps.append((snapshot, user_name, snapshot_array_name(
                 self.name, user_name, None, self.volume_type, self.content_type, self.pool["naming"])))
         names = [step[2] for step in steps]
         if len(set(names)) != len(names):
-            raise common.ModuleFailure("copy_snapshots: volume %r has several snapshots of the same name (%s); a copy cannot "
-                                       "carry them" % (self.source["name"], ", ".join(step[1] for step in steps)))
+            raise ModuleFailure("copy_snapshots: volume %r has several snapshots of the same name (%s); a copy cannot "
+                                "carry them" % (self.source["name"], ", ".join(step[1] for step in steps)))
         return steps
 
     def summary(self):
-        return dict(volume=self.source["name"], snapshot=common.user_name_of(self.origin) if self.origin is not self.source else None,
-                    snapshots=[common.user_name_of(s) for s in self.snapshots])
+        return dict(volume=self.source["name"], snapshot=user_name_of(self.origin) if self.origin is not self.source else None,
+                    snapshots=[user_name_of(s) for s in self.snapshots])
 
     def size_mib(self, size_mib):
         """The destination's size: what was asked, never less than the source."""
         needed = naming.size_to_mib("%dMiB" % self.origin["sizeMiB"])
         if size_mib and size_mib < self.origin["sizeMiB"]:
-            raise common.ModuleFailure("size: %s is smaller than the source %r (%s); a copy is never smaller than its source" % (
+            raise ModuleFailure("size: %s is smaller than the source %r (%s); a copy is never smaller than its source" % (
                 naming.format_mib(size_mib), self.origin["name"], naming.format_mib(self.origin["sizeMiB"])))
         return max(size_mib or 0, needed)
 
@@ -377,22 +404,22 @@ class Copy(object):
         """An existing destination is left alone, but only if it has every snapshot the copy would carry."""
         if self.missing:
             return
-        have = set(common.user_name_of(s) for s in common.direct_snapshots(self.client, volume["name"]))
-        missing = [common.user_name_of(s) for s in self.snapshots if common.user_name_of(s) not in have]
+        have = set(user_name_of(s) for s in direct_snapshots(self.client, volume["name"]))
+        missing = [user_name_of(s) for s in self.snapshots if user_name_of(s) not in have]
         if missing:
-            raise common.ModuleFailure(
+            raise ModuleFailure(
                 "volume %r exists but lacks the source's snapshot(s) %s; it is not overwritten. Delete it to copy again, "
                 "or choose another destination" % (volume["name"], ", ".join(missing)))
 
     def check_unfinished(self, volume):
         """An unfinished copy is finished only from the source it was started from."""
-        pending = common.marks(volume).get("copy")
+        pending = marks(volume).get("copy")
         if self.missing:
-            raise common.ModuleFailure("volume %r is an unfinished copy of %r that cannot be finished: %s. Delete it "
-                                       "(state: absent) to copy again" % (volume["name"], pending, self.missing))
+            raise ModuleFailure("volume %r is an unfinished copy of %r that cannot be finished: %s. Delete it "
+                                "(state: absent) to copy again" % (volume["name"], pending, self.missing))
         if self.source["name"] != pending:
-            raise common.ModuleFailure("volume %r is an unfinished copy of %r, not of %r: run the copy from %r again to finish "
-                                       "it, or delete it (state: absent)" % (volume["name"], pending, self.source["name"], pending))
+            raise ModuleFailure("volume %r is an unfinished copy of %r, not of %r: run the copy from %r again to finish "
+                                "it, or delete it (state: absent)" % (volume["name"], pending, self.source["name"], pending))
 
     def run(self, size_mib, steps, existing=None):
         """Pre-create the destination, copy each snapshot and snapshot the destination, then copy the volume.
@@ -401,10 +428,10 @@ class Copy(object):
         """
         client, name = self.client, self.name
         if existing is None:
-            common.create_volume(client, self.pool, name, size_mib, copy_of=self.source["name"])
+            create_volume(client, self.pool, name, size_mib, copy_of=self.source["name"])
         step = "read destination %s" % name
         try:
-            done = set(s["name"] for s in common.direct_snapshots(client, name)) if existing else set()
+            done = set(s["name"] for s in direct_snapshots(client, name)) if existing else set()
             for snapshot, user_name, snapshot_name in steps:
                 if snapshot_name in done:
                     continue
@@ -415,27 +442,27 @@ class Copy(object):
             step = "copy %s into %s" % (self.origin["name"], name)
             self.physical_copy(self.origin["name"])
             step = "mark %s as a finished copy" % name
-            client.request("PUT", "/volumes/" + name, {"comment": common.volume_comment(self.pool["name"], client.run_id)},
+            client.request("PUT", "/volumes/" + name, {"comment": volume_comment(self.pool["name"], client.run_id)},
                            idempotent=True)
-        except (common.WsapiError, common.ModuleFailure) as err:
-            raise common.ModuleFailure("copy to %r failed at step '%s': %s; %s" % (name, step, err, self.undo(existing is None)),
-                                       failed_step=step, wsapi_error=getattr(err, "as_dict", dict)())
+        except (WsapiError, ModuleFailure) as err:
+            raise ModuleFailure("copy to %r failed at step '%s': %s; %s" % (name, step, err, self.undo(existing is None)),
+                                failed_step=step, wsapi_error=getattr(err, "as_dict", dict)())
 
     def undo(self, created):
         if not created:
             return "%s stays an unfinished copy: run the task again to finish it, or delete it (state: absent)" % self.name
         copying_from, task_id = self.in_flight or (None, None)
-        return common.undo_volume(self.client, self.name, self.pool["name"], copying_from, task_id)
+        return undo_volume(self.client, self.name, self.pool["name"], copying_from, task_id)
 
     def snapshot_destination(self, snapshot, user_name, snapshot_name):
         parameters = {"name": snapshot_name, "readOnly": bool(snapshot.get("readOnly")),
-                      "comment": common.snapshot_comment(user_name, self.client.run_id)}
+                      "comment": snapshot_comment(user_name, self.client.run_id)}
         try:
-            common.create_snapshot(self.client, self.name, parameters)
-        except common.Raced:
+            create_snapshot(self.client, self.name, parameters)
+        except Raced:
             # Taken by another run of this copy, after the same copy step: the same snapshot.
-            made = common.get_volume(self.client, snapshot_name) or {}
-            if made.get("copyOf") != self.name or common.user_name_of(made) != user_name:
+            made = get_volume(self.client, snapshot_name) or {}
+            if made.get("copyOf") != self.name or user_name_of(made) != user_name:
                 raise
 
     def physical_copy(self, source_name):
@@ -453,13 +480,14 @@ class Copy(object):
         A lost answer, or a destination busy in a task, is settled by finding the copy task by its
         name; when there is none, the copy is started again (it copies the same data).
         """
-        body = {"action": "createPhysicalCopy", "parameters": {"destVolume": self.name, "saveSnapshot": False, "priority": 1}}
+        body = {"action": VOLUME_CREATE_PHYSICAL_COPY,
+                "parameters": {"destVolume": self.name, "saveSnapshot": False, "priority": TASK_PRIORITY_HIGH}}
         try:
             return (self.client.request("POST", "/volumes/" + source_name, body) or {}).get("taskid")
-        except common.WsapiError as err:
+        except WsapiError as err:
             if not (err.unanswered or err.code == VV_IN_TASK):
                 raise
-            task_id = common.copy_task(self.client, source_name, self.name)
+            task_id = copy_task(self.client, source_name, self.name)
             if task_id is None:
                 return (self.client.request("POST", "/volumes/" + source_name, body) or {}).get("taskid")
             return task_id
@@ -473,7 +501,7 @@ class Copy(object):
             # The copy outlived its timeout: stop it so the destination can be undone.
             try:
                 self.client.request("PUT", "/tasks/%s" % task_id, {"action": TASK_CANCEL})
-            except common.WsapiError as cancel_error:
+            except WsapiError as cancel_error:
                 raise WsapiTaskError("%s; cancelling it failed: %s" % (err, cancel_error), task=err.task)
             raise WsapiTaskError("%s; it was cancelled" % err, task=err.task)
 
@@ -486,10 +514,10 @@ def grow(client, volume, size_mib):
         try:
             client.request("PUT", "/volumes/" + name, {"action": VOLUME_GROW, "sizeMiB": size_mib - volume["sizeMiB"]})
             return
-        except common.WsapiError as err:
+        except WsapiError as err:
             if not err.unanswered:
-                raise common.create_refused(err, name) or err
-            now = (common.get_volume(client, name) or {}).get("sizeMiB")
+                raise create_refused(err, name) or err
+            now = (get_volume(client, name) or {}).get("sizeMiB")
             if now == size_mib:
                 return
             if now != volume["sizeMiB"] or attempt == 2:
@@ -499,57 +527,56 @@ def grow(client, volume, size_mib):
 def converge(module, client, pool, name, size_mib):
     volume = find_member(client, pool, name)
     copy = Copy(module, client, pool, name) if module.params["source"] else None
-    if volume is None or common.marks(volume).get("copy"):
+    if volume is None or marks(volume).get("copy"):
         return make(module, client, pool, name, size_mib, copy, volume)
     return update(module, client, pool, volume, size_mib, copy)
 
 
 def make(module, client, pool, name, size_mib, copy, unfinished):
     """Create the volume, or its copy; or finish a copy that a stopped run left ``unfinished``."""
-    result = {}
+    returned = {}
     if unfinished is not None:
         if copy is None:
-            raise common.ModuleFailure(
+            raise ModuleFailure(
                 "volume %r is an unfinished copy of %r: run the copy task (source: %s) again to finish it, or delete it "
-                "(state: absent)" % (name, common.marks(unfinished)["copy"], common.marks(unfinished)["copy"]))
+                "(state: absent)" % (name, marks(unfinished)["copy"], marks(unfinished)["copy"]))
         copy.check_unfinished(unfinished)
     elif copy and copy.missing:
-        raise common.ModuleFailure(copy.missing)
+        raise ModuleFailure(copy.missing)
     steps = []
     if copy:
         steps = copy.plan()
         size_mib = unfinished["sizeMiB"] if unfinished else copy.size_mib(size_mib)
-        result["copied_from"] = copy.summary()
+        returned["copied_from"] = copy.summary()
     size_mib = size_mib or naming.size_to_mib(None)
     before = {}
     if unfinished and not unfinished.get("stray"):
-        before = volume_view(unfinished, pool["name"], common.direct_snapshots(client, name))
+        before = volume_view(unfinished, pool["name"], direct_snapshots(client, name))
     if module.check_mode:
-        planned = [dict(name="planned", comment=common.snapshot_comment(common.user_name_of(s))) for s in (copy.snapshots if copy else [])]
+        planned = [dict(name="planned", comment=snapshot_comment(user_name_of(s))) for s in (copy.snapshots if copy else [])]
         after = volume_view({"name": name, "sizeMiB": size_mib, "userCPG": pool["cpg"]}, pool["name"], planned)
     else:
         if unfinished and unfinished.get("stray"):
-            common.set_member(client, pool["name"], name)
+            set_member(client, pool["name"], name)
         if copy:
             copy.run(size_mib, steps, existing=unfinished)
         else:
-            common.create_volume(client, pool, name, size_mib)
-        after = volume_view(common.get_volume(client, name), pool["name"], common.direct_snapshots(client, name))
-    result.update(changed=True, volume=after, diff=dict(before=diff_view(before), after=diff_view(after)))
-    return result
+            create_volume(client, pool, name, size_mib)
+        after = volume_view(get_volume(client, name), pool["name"], direct_snapshots(client, name))
+    return volume_result(before, after, changed=True, **returned)
 
 
 def update(module, client, pool, volume, size_mib, copy):
     """An existing volume: back into its pool if it strayed, grown if asked; never shrunk or overwritten."""
     name = volume["name"]
-    snapshots = common.direct_snapshots(client, name)
+    snapshots = direct_snapshots(client, name)
     before = {} if volume.get("stray") else volume_view(volume, pool["name"], snapshots)
     if copy:
         copy.check_existing(volume)
         module.warn("volume %r already exists: it is left as it is and nothing was copied into it. Delete it to copy "
                     "again, or choose another destination" % name)
     if size_mib and size_mib < volume["sizeMiB"]:
-        raise common.ModuleFailure(
+        raise ModuleFailure(
             "size: volume %r has %s and cannot shrink to %s; give a size of at least %s or omit size"
             % (name, naming.format_mib(volume["sizeMiB"]), naming.format_mib(size_mib), naming.format_mib(volume["sizeMiB"])))
     after = volume_view(volume, pool["name"], snapshots)
@@ -557,70 +584,73 @@ def update(module, client, pool, volume, size_mib, copy):
         after.update(size_mib=size_mib, size=naming.format_mib(size_mib))
     if not module.check_mode and diff_view(before) != diff_view(after):
         if volume.get("stray"):
-            common.set_member(client, pool["name"], name)
+            set_member(client, pool["name"], name)
         if size_mib and size_mib != volume["sizeMiB"]:
             grow(client, volume, size_mib)
-        after = volume_view(common.get_volume(client, name), pool["name"], snapshots)
-    return dict(changed=diff_view(before) != diff_view(after), volume=after, diff=dict(before=diff_view(before), after=diff_view(after)))
+        after = volume_view(get_volume(client, name), pool["name"], snapshots)
+    return volume_result(before, after)
 
 
 def absent(module, client, pool, name):
     volume = find_member(client, pool, name) if pool else None
     if volume is None:
-        return dict(changed=False, volume={}, diff=dict(before={}, after={}))
-    snapshots = common.snapshots_of(common.all_volumes(client), name)
-    vluns = common.vluns_of(client, name)
+        return volume_result({}, {})
+    snapshots = snapshots_of(all_volumes(client), name)
+    vluns = vluns_of(client, name)
     # Export rules of the whole pool stay: taking the volume out of the set ends its part in them.
-    pool_vluns = [] if volume.get("stray") else common.pool_exports(client, pool["name"])
+    pool_vluns = [] if volume.get("stray") else pool_exports(client, pool["name"])
     if (snapshots or vluns or pool_vluns) and not module.params["force"]:
         reasons = []
         if snapshots:
-            reasons.append("has %d snapshot(s): %s" % (len(snapshots), ", ".join(common.user_name_of(s) for s in snapshots)))
+            reasons.append("has %d snapshot(s): %s" % (len(snapshots), ", ".join(user_name_of(s) for s in snapshots)))
         if vluns:
-            reasons.append("is exported to host(s): %s" % common.export_hosts(vluns))
+            reasons.append("is exported to host(s): %s" % export_hosts(vluns))
         if pool_vluns:
-            reasons.append("is exported with its pool's volume set to host(s): %s" % common.export_hosts(pool_vluns))
-        raise common.ModuleFailure("volume %r %s. Set force: true to delete it anyway" % (name, " and ".join(reasons)))
+            reasons.append("is exported with its pool's volume set to host(s): %s" % export_hosts(pool_vluns))
+        raise ModuleFailure("volume %r %s. Set force: true to delete it anyway" % (name, " and ".join(reasons)))
     before = volume_view(volume, pool["name"], [s for s in snapshots if s.get("copyOf") == name])
     if not module.check_mode:
-        common.delete_volume(client, name, None if volume.get("stray") else pool["name"], snapshots, vluns)
-    return dict(changed=True, volume={}, deleted_snapshots=[s["name"] for s in snapshots],
-                diff=dict(before=diff_view(before), after={}))
+        delete_volume(client, name, None if volume.get("stray") else pool["name"], snapshots, vluns)
+    return volume_result(before, {}, deleted_snapshots=[s["name"] for s in snapshots])
 
 
-def check_params(module):
+def check(params):
     """Every check that needs no request; returns the size asked for in MiB (or None)."""
-    params = module.params
     size_mib = None
     try:
         if params["size"] is not None:
             size_mib = naming.size_to_mib(params["size"])
     except ValueError as err:
-        module.fail_json(msg="size: %s" % err)
-    if params["copy_snapshots"] and not params["source"]:
-        module.fail_json(msg="copy_snapshots: needs source, the volume whose snapshots to copy")
+        raise ModuleFailure("size: %s" % err)
+    # An argument_spec has no range check for integers.
     if params["task_timeout"] <= 0:
-        module.fail_json(msg="task_timeout: must be a positive number of seconds, got %s" % params["task_timeout"])
-    try:
-        common.check_pool_name(params["pool"])
-        # Any scheme validates the identities; the pools' own schemes are applied once they are read.
-        common.array_name(dict(naming="lxd"), params["name"], params["uuid"], params["volume_type"], params["content_type"])
-        source = params["source"]
-        if source:
-            if source["pool"] is not None:
-                common.check_pool_name(source["pool"], field="source.pool")
-            common.array_name(dict(naming="lxd"), source["name"], source["uuid"], source["volume_type"], source["content_type"], field="source")
-    except common.ModuleFailure as failure:
-        module.fail_json(msg=failure.msg)
+        raise ModuleFailure("task_timeout: must be a positive number of seconds, got %s" % params["task_timeout"])
+    check_pool_name(params["pool"])
+    # Any scheme validates the identities; the pools' own schemes are applied once they are read.
+    array_name(dict(naming="lxd"), params["name"], params["uuid"], params["volume_type"], params["content_type"])
+    source = params["source"]
+    if source:
+        if source["pool"] is not None:
+            check_pool_name(source["pool"], field="source.pool")
+        array_name(dict(naming="lxd"), source["name"], source["uuid"], source["volume_type"], source["content_type"], field="source")
     return size_mib
+
+
+def action(module, client, size_mib):
+    params = module.params
+    pool = find_pool(client, params["pool"], required=params["state"] == "present")
+    name = array_name(pool or dict(naming="lxd"), params["name"], params["uuid"], params["volume_type"], params["content_type"])
+    if params["state"] == "present":
+        return converge(module, client, pool, name, size_mib)
+    return absent(module, client, pool, name)
 
 
 def main():
     identity = dict(
-        volume_type=dict(type="str", default="custom", choices=common.VOLUME_TYPE_CHOICES),
-        content_type=dict(type="str", default="filesystem", choices=common.CONTENT_TYPE_CHOICES),
+        volume_type=dict(type="str", default="custom", choices=VOLUME_TYPE_CHOICES),
+        content_type=dict(type="str", default="filesystem", choices=CONTENT_TYPE_CHOICES),
     )
-    module = common.new_module(
+    module = new_module(
         dict(
             pool=dict(type="str", required=True),
             name=dict(type="str"),
@@ -638,19 +668,11 @@ def main():
         ),
         mutually_exclusive=[("name", "uuid"), ("source_snapshot", "copy_snapshots")],
         required_one_of=[("name", "uuid")],
+        required_if=[("copy_snapshots", True, ("source",))],
         required_by=dict(source_snapshot="source"),
     )
-    params = module.params
-    size_mib = check_params(module)
-
-    def action(client):
-        pool = common.find_pool(client, params["pool"], required=params["state"] == "present")
-        name = common.array_name(pool or dict(naming="lxd"), params["name"], params["uuid"], params["volume_type"], params["content_type"])
-        if params["state"] == "present":
-            return converge(module, client, pool, name, size_mib)
-        return absent(module, client, pool, name)
-
-    common.run(module, lambda client: common.settle_races(lambda: action(client)))
+    size_mib = check_params(module, check)
+    run(module, lambda client: action(module, client, size_mib))
 
 
 if __name__ == "__main__":

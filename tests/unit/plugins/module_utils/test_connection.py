@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The connection options as every module sees them (common.client_for): plain HTTP, unverified
+"""The connection options as every module sees them (module.client_for): plain HTTP, unverified
 certificates, a bad ca_path and the session limit, run through a real module's main()."""
 
 from __future__ import absolute_import, division, print_function

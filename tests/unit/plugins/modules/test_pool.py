@@ -82,7 +82,7 @@ def test_absent_refuses_a_pool_with_volumes_unless_forced(play, array, cpg):
 
 def test_absent_removes_an_export_of_the_whole_pool_only_when_forced(play, array, cpg):
     play([pool_task(cpg=cpg),
-              {"name": "volume", "alletra.storage.alletra_volume": {"pool": "lxd-pool", "name": "vol1", "size": "1GiB"}}])
+          {"name": "volume", "alletra.storage.alletra_volume": {"pool": "lxd-pool", "name": "vol1", "size": "1GiB"}}])
     array.call("POST", "/hosts", {"name": "host01-iscsi", "iSCSINames": ["iqn.1993-08.org.debian:01:abcdef"]})
     array.call("POST", "/vluns", {"volumeName": "set:lxd-pool", "hostname": "host01-iscsi", "lun": 0, "autoLun": True})
     refused = play([dict(pool_task(state="absent", force=False), ignore_errors=True)])

@@ -69,7 +69,7 @@ def test_a_snapshot_is_found_by_its_name_whatever_uuid_made_it(play, array, pare
     again = play([snapshot_task(snapshot="snap0")])
     assert again.changed == 0 and again["snapshot"]["snapshot"]["uuid"] == snapshot_uuid
     clash = play([dict(snapshot_task(snapshot="snap0", uuid="22222222-3333-4444-8555-666666666666"), ignore_errors=True),
-                      dict(snapshot_task("misnamed", snapshot="snap1", uuid=snapshot_uuid), ignore_errors=True)])
+                  dict(snapshot_task("misnamed", snapshot="snap1", uuid=snapshot_uuid), ignore_errors=True)])
     assert_clean_failure(clash["snapshot"], "uuid", "snap0", "another UUID")
     assert_clean_failure(clash["misnamed"], "uuid", "names snapshot 'snap0'")
     assert len(snapshots_on_array(array, parent)) == 1

@@ -1,0 +1,85 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, alletra.storage contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Snapshots: user-facing names kept in comments, LXD-shaped array names, create and facts."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import uuid
+
+from ansible_collections.alletra.storage.plugins.module_utils import naming
+from ansible_collections.alletra.storage.plugins.module_utils.module import ModuleFailure, Raced
+from ansible_collections.alletra.storage.plugins.module_utils.pools import POOL_MARKER, marks
+from ansible_collections.alletra.storage.plugins.module_utils.volumes import create_refused, get_volume, snapshots_of, volume_facts
+from ansible_collections.alletra.storage.plugins.module_utils.wsapi import EXISTENT_VOL, VOLUME_CREATE_SNAPSHOT, WsapiError
+
+# Namespace of the UUIDs (version 5) of snapshots named without an explicit uuid.
+SNAPSHOT_NAMESPACE = uuid.UUID("8f6b2c1e-3d4a-5b6c-9d7e-0a1b2c3d4e5f")
+
+
+def snapshot_comment(snapshot_name, run_id=None):
+    """The comment that keeps a snapshot's user-facing name (snap0) on the array, and the run that made it."""
+    comment = "%s snapshot=%s" % (POOL_MARKER, snapshot_name)
+    return comment + " run=%s" % run_id if run_id else comment
+
+
+def user_name_of(snapshot):
+    """The user-facing name of a snapshot; its array name when it was not made by this collection."""
+    return marks(snapshot).get("snapshot") or snapshot["name"]
+
+
+def valid_snapshot_name(user_name):
+    """User-facing snapshot names live in a comment of space-separated words: no spaces, no '/'."""
+    return bool(user_name) and len(user_name) <= 100 and not any(c.isspace() or c in "/=" for c in user_name)
+
+
+def snapshot_array_name(parent_name, user_name, snapshot_uuid, volume_type, content_type, scheme):
+    """The array name of a snapshot: LXD-shaped, from its own UUID or one derived from parent and name."""
+    if not valid_snapshot_name(user_name):
+        raise ModuleFailure("name: %r is not a valid snapshot name: use 1 to 100 characters without spaces, '/' or '='" % (user_name,))
+    identity = naming.decode_name(parent_name)
+    if identity:
+        volume_type, content_type = identity["volume_type"], identity["content_type"]
+    if snapshot_uuid is None:
+        snapshot_uuid = str(uuid.uuid5(SNAPSHOT_NAMESPACE, parent_name + "/" + user_name))
+    try:
+        return naming.volume_name(volume_type, content_type, snapshot_uuid, snapshot=True, scheme=scheme)
+    except ValueError as err:
+        raise ModuleFailure("uuid: %s" % err)
+
+
+def create_snapshot(client, parent_name, parameters):
+    """Snapshot ``parent_name`` (``parameters`` of createSnapshot, with a comment from snapshot_comment).
+
+    A lost answer is settled by reading the snapshot back; "already exists", or a snapshot made
+    by another run, raises Raced.
+    """
+    try:
+        client.request("POST", "/volumes/" + parent_name, {"action": VOLUME_CREATE_SNAPSHOT, "parameters": parameters})
+    except WsapiError as err:
+        if err.code == EXISTENT_VOL:
+            raise Raced(parameters["name"])
+        if not err.unanswered:
+            raise create_refused(err, parameters["name"]) or err
+        snapshot = get_volume(client, parameters["name"])
+        if snapshot is None:
+            raise err
+        if snapshot.get("copyOf") != parent_name or snapshot.get("comment") != parameters.get("comment"):
+            raise Raced(parameters["name"])
+    return get_volume(client, parameters["name"])
+
+
+def snapshot_facts(snapshot, pool_name=None):
+    """volume_facts() of a snapshot plus its parent and user-facing name."""
+    facts = volume_facts(snapshot, pool_name)
+    facts.update(parent=snapshot.get("copyOf"), snapshot_name=marks(snapshot).get("snapshot"))
+    return facts
+
+
+def direct_snapshots(client, parent):
+    """Snapshots taken of ``parent`` itself (not of its snapshots), oldest first."""
+    volumes = dict((v["name"], v) for v in client.members("/volumes", query='"copyOf EQ %s"' % parent))
+    return [snapshot for snapshot in snapshots_of(volumes, parent) if snapshot.get("copyOf") == parent]
