@@ -116,19 +116,50 @@ def bench_modules(sim, admin, workdir, volumes):
     return figures
 
 
-def bench_simulator(sim, seconds):
-    def login():
-        http = requests.Session()
-        http.trust_env = False
-        http.verify = sim.ca_path
-        key = http.post(sim.api_url + "/credentials", json={"user": USER, "password": PASSWORD}, timeout=10).json()["key"]
-        http.headers["X-HP3PAR-WSAPI-SessionKey"] = key
-        return http, key
+def sim_session(sim):
+    """A requests session logged in to the simulator: (session, key)."""
+    http = requests.Session()
+    http.trust_env = False
+    http.verify = sim.ca_path
+    key = http.post(sim.api_url + "/credentials", json={"user": USER, "password": PASSWORD}, timeout=10).json()["key"]
+    http.headers["X-HP3PAR-WSAPI-SessionKey"] = key
+    return http, key
 
-    setup, setup_key = login()
+
+def end_session(sim, http, key):
+    http.delete(sim.api_url + "/credentials/" + key, timeout=10)
+    http.close()
+
+
+def operations_per_second(sim, operation, threads, seconds):
+    """How often ``operation(http, worker, count)`` runs per second with ``threads`` clients for ``seconds``."""
+    done = [0] * threads
+    deadline = time.monotonic() + seconds
+
+    def worker(number):
+        http, key = sim_session(sim)
+        try:
+            while time.monotonic() < deadline:
+                operation(http, number, done[number])
+                done[number] += 1
+        finally:
+            end_session(sim, http, key)
+
+    workers = [threading.Thread(target=worker, args=(number,)) for number in range(threads)]
+    started = time.monotonic()
+    for thread in workers:
+        thread.start()
+    for thread in workers:
+        thread.join()
+    return sum(done) / (time.monotonic() - started)
+
+
+def bench_simulator(sim, seconds):
+    setup, setup_key = sim_session(sim)
     for number in range(50):
         setup.post(sim.api_url + "/volumes", json={"name": "list-%d" % number, "cpg": "SSD_r6", "sizeMiB": 1024, "tpvv": True},
                    timeout=10).raise_for_status()
+    end_session(sim, setup, setup_key)
 
     def list_volumes(http, worker, count):
         http.get(sim.api_url + "/volumes", timeout=10).raise_for_status()
@@ -143,31 +174,9 @@ def bench_simulator(sim, seconds):
     for label, operation, requests_each in (("GET /volumes (50 volumes)", list_volumes, 1),
                                             ("POST + DELETE /volumes", create_delete, 2)):
         for threads in (1, 4):
-            done = [0] * threads
-            deadline = time.monotonic() + seconds
-
-            def worker(number):
-                http, key = login()
-                try:
-                    while time.monotonic() < deadline:
-                        operation(http, number, done[number])
-                        done[number] += 1
-                finally:
-                    http.delete(sim.api_url + "/credentials/" + key, timeout=10)
-                    http.close()
-
-            workers = [threading.Thread(target=worker, args=(number,)) for number in range(threads)]
-            started = time.monotonic()
-            for thread in workers:
-                thread.start()
-            for thread in workers:
-                thread.join()
-            elapsed = time.monotonic() - started
-            rate = sum(done) * requests_each / elapsed
+            rate = operations_per_second(sim, operation, threads, seconds) * requests_each
             figures.append({"operation": label, "client_threads": threads, "requests_per_second": round(rate, 1)})
             print("bench: simulator %-26s %d thread(s) %7.1f requests/s" % (label, threads, rate), flush=True)
-    setup.delete(sim.api_url + "/credentials/" + setup_key, timeout=10)
-    setup.close()
     return figures
 
 

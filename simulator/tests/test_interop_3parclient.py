@@ -11,13 +11,8 @@ from sim_support import PASSWORD, USER, Api
 IQN = "iqn.1993-08.org.debian:01:interop"
 
 
-def test_python_3parclient_full_cycle(sim):
-    state_api = Api(sim)
-    client = client_module.HPE3ParClient(sim.api_url, secure=sim.ca_path, timeout=10)
-    version = client.getWsApiVersion()
-    assert version["build"] >= 40000128 and client.is_primera_array()
-    client.login(USER, PASSWORD)
-
+def create_volume_snapshot_host_and_vlun(client):
+    """P3C's own calls, including the rewrite it does on the array's 400/78."""
     # In Primera mode P3C only adds tpvv when no options are given; the array then answers 400/78
     # with ref "tpvv,reduce", which P3C recognises (by code, desc and ref) and rewrites.
     with pytest.raises(exceptions.HTTPBadRequest) as refused:
@@ -29,6 +24,30 @@ def test_python_3parclient_full_cycle(sim):
     assert host["name"] == "p3c-host"
     location = client.createVLUN("p3c-vol", hostname="p3c-host", auto=True)
     assert location == "p3c-vol,0,p3c-host"
+
+
+def delete_what_was_created(client):
+    """A volume with a snapshot and an export is refused; deleted in order, it is gone."""
+    with pytest.raises(exceptions.HTTPConflict) as conflict:
+        client.deleteVolume("p3c-vol")
+    assert conflict.value.get_code() in (32, 34)
+    client.deleteVLUN("p3c-vol", 0, "p3c-host")
+    client.deleteHost("p3c-host")
+    client.deleteVolume("p3c-snap")
+    client.deleteVolume("p3c-vol")
+    with pytest.raises(exceptions.HTTPNotFound) as missing:
+        client.getVolume("p3c-vol")
+    assert missing.value.get_code() == 23
+
+
+def test_python_3parclient_full_cycle(sim):
+    state_api = Api(sim)
+    client = client_module.HPE3ParClient(sim.api_url, secure=sim.ca_path, timeout=10)
+    version = client.getWsApiVersion()
+    assert version["build"] >= 40000128 and client.is_primera_array()
+    client.login(USER, PASSWORD)
+
+    create_volume_snapshot_host_and_vlun(client)
 
     state = state_api.state()
     assert state["volumes"]["p3c-vol"]["provisioningType"] == 2        # P3C sends tpvv in Primera mode
@@ -49,16 +68,7 @@ def test_python_3parclient_full_cycle(sim):
     state_api.sim_call("POST", "faults", {"expire_sessions": True})
     assert client.getVolume("p3c-vol")["name"] == "p3c-vol"
 
-    with pytest.raises(exceptions.HTTPConflict) as conflict:
-        client.deleteVolume("p3c-vol")
-    assert conflict.value.get_code() in (32, 34)
-    client.deleteVLUN("p3c-vol", 0, "p3c-host")
-    client.deleteHost("p3c-host")
-    client.deleteVolume("p3c-snap")
-    client.deleteVolume("p3c-vol")
-    with pytest.raises(exceptions.HTTPNotFound) as missing:
-        client.getVolume("p3c-vol")
-    assert missing.value.get_code() == 23
+    delete_what_was_created(client)
     client.logout()
 
     state = state_api.state()
