@@ -55,7 +55,7 @@ def create_snapshot(client, parent_name, parameters):
     """Snapshot ``parent_name`` (``parameters`` of createSnapshot, with a comment from snapshot_comment).
 
     A lost answer is settled by reading the snapshot back; "already exists", or a snapshot made
-    by another run, raises Raced.
+    by another run, raises Raced. Returns nothing: a caller that needs the snapshot reads it.
     """
     try:
         client.request("POST", "/volumes/" + parent_name, {"action": VOLUME_CREATE_SNAPSHOT, "parameters": parameters})
@@ -69,7 +69,6 @@ def create_snapshot(client, parent_name, parameters):
             raise err
         if snapshot.get("copyOf") != parent_name or snapshot.get("comment") != parameters.get("comment"):
             raise Raced(parameters["name"])
-    return get_volume(client, parameters["name"])
 
 
 def snapshot_facts(snapshot, pool_name=None):

@@ -284,7 +284,8 @@ def present(module, client, pool):
             after = snapshot_view(dict(name=name_on_array, copyOf=parent["name"], copyType=COPY_VIRTUAL, readOnly=params["read_only"],
                                        comment=parameters["comment"]), pool["name"])
         else:
-            snapshot = create_snapshot(client, parent["name"], parameters)
+            create_snapshot(client, parent["name"], parameters)
+            snapshot = get_volume(client, name_on_array)
             existing.append(snapshot)
             after = snapshot_view(snapshot, pool["name"])
     return snapshot_result(before, after, existing, pool["name"])
