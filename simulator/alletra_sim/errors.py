@@ -74,6 +74,7 @@ EXISTENT_SET = 101
 NON_EXISTENT_SET = 102
 MEMBER_IN_SET = 104
 MEMBER_NOT_IN_SET = 105
+EMPTY_SET = 110        # P3C names EMPTY_SET (HTTP 404), no number: chosen (README Assumptions)
 INV_INPUT_BELOW_RANGE = 115
 NON_EXISTENT_TASK = 145
 INV_OPERATION_UNSUPPORTED_VV_TYPE = 150
@@ -110,8 +111,9 @@ below_range = _reply(400, INV_INPUT_BELOW_RANGE, "invalid input: below range")
 too_large = _reply(400, TOO_LARGE, "client request contains values that are too large")
 bad_port = _reply(400, INV_INPUT_PORT_SPECIFICATION, "invalid input: port specification")
 not_physical_copy = _reply(400, INV_INPUT, "volume is not a physical copy")
-set_empty = _reply(400, INV_INPUT, "the set is empty")
+set_empty = _reply(404, EMPTY_SET, "the set is empty")    # P3C createSnapshotOfVolumeSet: HTTPNotFound EMPTY_SET
 member_in_set = _reply(409, MEMBER_IN_SET, "the object is already part of the set")
+path_exists = _reply(409, EXISTENT_PATH, "the path is already used by a host")  # P3C createHost, modifyHost
 
 
 def out_of_range(desc, field):

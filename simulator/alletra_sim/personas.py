@@ -16,6 +16,7 @@ PERSONAS = {
         "thin_required": False,
         "max_volume_mib": 16 * TIB_IN_MIB,
         "chunkletSizeMiB": 1024,
+        "rcip_ports": True,             # 3PAR arrays ship an RCIP (remote copy over IP) port on each node
     },
     "primera": {
         "model": "HPE Primera A630",
@@ -26,6 +27,7 @@ PERSONAS = {
         "thin_required": True,
         "max_volume_mib": 64 * TIB_IN_MIB,
         "chunkletSizeMiB": 1024,
+        "rcip_ports": False,
     },
     "alletra-mp": {
         "model": "HPE Alletra Storage MP B10000",
@@ -36,6 +38,7 @@ PERSONAS = {
         "thin_required": True,
         "max_volume_mib": 64 * TIB_IN_MIB,
         "chunkletSizeMiB": 1024,
+        "rcip_ports": False,
     },
 }
 

@@ -12,10 +12,10 @@ Each public method implements one WSAPI call and returns ``(status, body, header
 from ..data import VolumeData
 from ..personas import persona_info
 from .common import (COPY_BASE, COPY_PHYSICAL, COPY_VIRTUAL, MAX_LUN, MIB_DEFAULT_CPG, MIN_VOLUME_MIB,
-                     NVME_MAX_LUN, PROTO_FC, PROTO_ISCSI, PROTO_NVME, PROV_FULL, PROV_SNP, PROV_TDVV, PROV_TPVV,
-                     RAW_FACTOR, TASK_ACTIVE, TASK_CANCELLED, TASK_CONVERT_VV, TASK_DONE, TASK_ONLINE_COPY,
-                     TASK_PROMOTE_SV, TASK_RESYNC, TASK_VV_COPY, VLUN_HOST, VLUN_HOST_SET, VLUN_MATCHED_SET,
-                     VLUN_PORT)
+                     NVME_MAX_LUN, PROTO_FC, PROTO_IP, PROTO_ISCSI, PROTO_NVME, PROV_FULL, PROV_SNP, PROV_TDVV,
+                     PROV_TPVV, RAW_FACTOR, TASK_ACTIVE, TASK_CANCELLED, TASK_CONVERT_VV, TASK_DONE,
+                     TASK_ONLINE_COPY, TASK_PROMOTE_SV, TASK_RESYNC, TASK_VV_COPY, VLUN_HOST, VLUN_HOST_SET,
+                     VLUN_MATCHED_SET, VLUN_PORT)
 from .cpgs import Cpgs
 from .hosts import Hosts
 from .object_key_values import ObjectKeyValues
@@ -44,7 +44,8 @@ class ArrayState(System, Cpgs, Volumes, Snapshots, ObjectKeyValues, Tasks, Sets,
 __all__ = [
     "ArrayState", "default_ports",
     "COPY_BASE", "COPY_PHYSICAL", "COPY_VIRTUAL", "MAX_LUN", "MIB_DEFAULT_CPG", "MIN_VOLUME_MIB", "NVME_MAX_LUN",
-    "PROTO_FC", "PROTO_ISCSI", "PROTO_NVME", "PROV_FULL", "PROV_SNP", "PROV_TDVV", "PROV_TPVV", "RAW_FACTOR",
+    "PROTO_FC", "PROTO_IP", "PROTO_ISCSI", "PROTO_NVME", "PROV_FULL", "PROV_SNP", "PROV_TDVV", "PROV_TPVV",
+    "RAW_FACTOR",
     "TASK_ACTIVE", "TASK_CANCELLED", "TASK_CONVERT_VV", "TASK_DONE", "TASK_ONLINE_COPY", "TASK_PROMOTE_SV",
     "TASK_RESYNC", "TASK_VV_COPY", "VLUN_HOST", "VLUN_HOST_SET", "VLUN_MATCHED_SET", "VLUN_PORT",
 ]

@@ -8,6 +8,10 @@ from ..validation import check_members, check_name
 from .common import COPY_VIRTUAL, MIB_DEFAULT_CPG, PROV_FULL, PROV_TDVV, PROV_TPVV, RAW_FACTOR, collection
 
 
+# The members of a CPG's LDLayout (P3C createCPG; spec §3.2); any other is 400/12.
+LD_LAYOUT = {"RAIDType": "int", "setSize": "int", "HA": "int", "chunkletPosPref": "int", "diskPatterns": "list[dict]"}
+
+
 def _space(used):
     """A usage block of a CPG view (UsrUsage, SDUsage, SAUsage)."""
     return {"totalMiB": used, "usedMiB": used, "rawTotalMiB": int(used * RAW_FACTOR),
@@ -85,6 +89,8 @@ class Cpgs:
         body = check_members(body, {"name": "str", "domain": "str", "growthIncrementMiB": "int",
                                     "growthLimitMiB": "int", "usedLDWarningAlertMiB": "int", "LDLayout": "dict"},
                              required=("name",))
+        if "LDLayout" in body:
+            check_members(body["LDLayout"], LD_LAYOUT)
         name = check_name(body["name"], self.persona["name_max"])
         if name in self.db["cpgs"]:
             raise errors.exists("cpg", name)

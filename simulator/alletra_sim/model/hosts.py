@@ -2,9 +2,10 @@
 iSCSI names or one NVMe NQN (kept in ``_fc``, ``_iscsi``, ``_nqn``)."""
 
 import copy
+import re
 
 from .. import errors
-from ..errors import EXISTENT_PATH, EXPORTED_VLUN, HOST_IN_SET, INV_INPUT_DUP_PATH, WsapiError
+from ..errors import EXPORTED_VLUN, HOST_IN_SET, INV_INPUT_DUP_PATH, WsapiError
 from ..validation import check_members, check_name
 from .common import PROTO_FC, PROTO_ISCSI, PROTO_NVME, public
 
@@ -12,6 +13,16 @@ from .common import PROTO_FC, PROTO_ISCSI, PROTO_NVME, public
 _PATH_FIELDS = {"FCWWNs": "_fc", "iSCSINames": "_iscsi", "NQN": "_nqn"}
 PATH_ADD, PATH_REMOVE = 1, 2
 CHAP_SET, CHAP_REMOVE = 1, 2
+# A WWN as 16 hex digits, or as eight colon-separated pairs (50:01:43:80:23:1C:64:7A).
+_WWN_RE = re.compile(r"[0-9A-Fa-f]{16}|[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){7}")
+
+
+def _plain_wwn(wwn):
+    """An FC WWN as the array stores and shows it: 16 upper-case hex digits, colons dropped (400/39 otherwise)."""
+    if not _WWN_RE.fullmatch(wwn):
+        # P3C createHost: INV_INPUT_WRONG_TYPE, "the length of WWN is not 16", "non-hexadecimal digit".
+        raise errors.wrong_type(wwn)
+    return wwn.replace(":", "").upper()
 
 
 class Hosts:
@@ -70,9 +81,7 @@ class Hosts:
         normalised = []
         for path in paths:
             if kind == "FCWWNs":
-                if len(path) != 16 or any(char not in "0123456789abcdefABCDEF" for char in path):
-                    raise errors.wrong_type(path)
-                path = path.upper()
+                path = _plain_wwn(path)
             elif not path:
                 raise errors.empty_string(kind)
             if path in normalised:
@@ -86,6 +95,12 @@ class Hosts:
             if path.lower() in (item.lower() for item in host["_fc"] + host["_iscsi"] + host["_nqn"]):
                 return host
         return None
+
+    def _refuse_owned_paths(self, paths):
+        """409/73 for a path some host already has (P3C createHost, modifyHost: EXISTENT_PATH)."""
+        for path in paths:
+            if self._path_owner(path) is not None:
+                raise errors.path_exists(path)
 
     @staticmethod
     def _check_persona(body):
@@ -108,9 +123,7 @@ class Hosts:
         self._check_domain(body.get("domain"))
         if name in self.db["hosts"]:
             raise errors.exists("host", name)
-        for path in paths:
-            if self._path_owner(path) is not None:
-                raise WsapiError(409, EXISTENT_PATH, "the path is already used by another host", ref=path)
+        self._refuse_owned_paths(paths)
         host = {"id": self._next_id("host"), "name": name, "persona": body.get("persona", 2),
                 "initiatorChapEnabled": False, "targetChapEnabled": False,
                 "_fc": paths if kind == "FCWWNs" else [], "_iscsi": paths if kind == "iSCSINames" else [],
@@ -132,11 +145,14 @@ class Hosts:
 
     def modify_host(self, name, body):
         """PUT /hosts/<name>: add or remove paths, persona, descriptors, CHAP, new name."""
-        host = self._host(name)
+        # The body is checked before the host is looked up: a bad body to a missing host is still 400.
         body = check_members(body, self.HOST_MODIFY)
         kind, paths = self._normalise_paths(body)
         operation = self._check_host_change(body, kind)
         new_name = body.get("newName")
+        if new_name is not None:
+            check_name(new_name, self.persona["name_max"], "newName")
+        host = self._host(name)
         if new_name is not None:
             self._check_new_name("hosts", "host", name, new_name, self.persona["name_max"])
         if operation is not None:
@@ -171,13 +187,10 @@ class Hosts:
         """Add paths (same protocol only, none another host has) or remove paths the host has (404/80)."""
         field = _PATH_FIELDS[kind]
         if operation == PATH_ADD:
-            others = [other for other in ("_fc", "_iscsi", "_nqn") if other != field and host[other]]
-            if others:
-                # One protocol per host, as at creation (FC with iSCSI: 400/44).
+            self._refuse_owned_paths(paths)
+            if any(host[other] for other in ("_fc", "_iscsi", "_nqn") if other != field):
+                # One protocol per host, as at creation (FC with iSCSI: 400/44); an assumption (README).
                 raise errors.conflict(kind)
-            for path in paths:
-                if self._path_owner(path) is not None:
-                    raise WsapiError(409, EXISTENT_PATH, "the path is already used by a host", ref=path)
             host[field].extend(paths)
             return
         lowered = [item.lower() for item in host[field]]

@@ -2,15 +2,24 @@
 GET/PUT/DELETE /volumes/<name>/objectKeyValues/<key>. They live in the volume record (``_okv``)."""
 
 from .. import errors
-from ..validation import check_members
+from ..validation import check_members, check_name
 from .common import collection
+
+# Longest key (no source gives one; README Assumptions). Keys follow the name rules: [A-Za-z0-9._-].
+OKV_KEY_MAX = 63
+
+
+def check_okv_key(key):
+    """A key as the name rules have it: too long 400/57, a space, '&' or other illegal character 400/69."""
+    return check_name(key, OKV_KEY_MAX, "key")
 
 
 class ObjectKeyValues:
     """Mixin of ArrayState: the key-value pairs clients attach to volumes."""
 
     def _okv(self, vol, key):
-        """Refuse (404/180) a key the volume does not have."""
+        """Check ``key`` (400/57, 400/69) and refuse (404/180) a key the volume does not have."""
+        check_okv_key(key)
         if key not in vol["_okv"]:
             raise errors.not_found("object key", key)
 
@@ -23,6 +32,7 @@ class ObjectKeyValues:
         """POST /volumes/<name>/objectKeyValues: add a pair (409/181 if the key is there)."""
         vol = self._vol(name)
         body = check_members(body, {"key": "str", "value": "str"}, required=("key", "value"))
+        check_okv_key(body["key"])
         if body["key"] in vol["_okv"]:
             raise errors.exists("object key", body["key"])
         vol["_okv"][body["key"]] = body["value"]

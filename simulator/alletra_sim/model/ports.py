@@ -5,11 +5,19 @@ import copy
 
 from .. import errors
 from ..errors import INV_INPUT_MISSING_REQUIRED, WsapiError
-from .common import PROTO_FC, PROTO_ISCSI, PROTO_NVME, collection, port_key
+from .common import PROTO_FC, PROTO_IP, PROTO_ISCSI, PROTO_NVME, collection, port_key
 
 
-def default_ports():
-    """Ready target ports on loopback addresses: FC, iSCSI and NVMe/TCP on both nodes."""
+def _rcip_port(node):
+    """The RCIP port of a node (remote copy over IP): protocol 4 (IP), type 7 (RCIP), mode 4 (peer), not a target."""
+    ip = "127.0.0.%d" % (31 + node)
+    return {"portPos": {"node": node, "slot": 4, "cardPort": 1}, "mode": 4, "linkState": 4, "type": 7,
+            "protocol": PROTO_IP, "label": "RCIP-%d" % (node + 1), "IPAddr": ip,
+            "HWAddr": "0002AC0CAF%02X" % (0x30 + node), "failoverState": 1}
+
+
+def default_ports(rcip=False):
+    """Ready target ports on loopback addresses: FC, iSCSI and NVMe/TCP on both nodes (and ``rcip``: an RCIP port)."""
     ports = []
     for node in (0, 1):
         ports.append({
@@ -36,6 +44,8 @@ def default_ports():
             "IPAddr": ip, "nodeWWN": ip, "HWAddr": "0002AC0CAF%02X" % (0x20 + node),
             "failoverState": 1,
         })
+        if rcip:
+            ports.append(_rcip_port(node))
     return ports
 
 

@@ -27,9 +27,15 @@ class Sets:
 
     # ------------------------------------------------------------------ helpers
 
-    def _set(self, kind, name):
-        """The set called ``name``; 404/102 if there is none."""
-        check_name(name, self.persona["set_name_max"])
+    def _set(self, kind, name, lookup=False):
+        """The set called ``name``; 404/102 if there is none (also for a name too long, on a ``lookup``)."""
+        # A name too long for a set is 400/57 where it is given to be stored or changed (POST, PUT), but a
+        # lookup (GET, DELETE) just finds no such set: P3C getVolumeSet, getHostSet, deleteVolumeSet and
+        # deleteHostSet list only NON_EXISTENT_SET.
+        limit = self.persona["set_name_max"]
+        if lookup and isinstance(name, str) and len(name) > limit:
+            raise errors.not_found("set", name)
+        check_name(name, limit)
         item = self.db[kind].get(name)
         if item is None:
             raise errors.not_found("set", name)
@@ -78,7 +84,7 @@ class Sets:
 
     def get_set(self, kind, name):
         """GET /volumesets/<name>, GET /hostsets/<name>: one set."""
-        return 200, self._set_view(self._set(kind, name)), {}
+        return 200, self._set_view(self._set(kind, name, lookup=True)), {}
 
     def create_set(self, kind, body):
         """POST /volumesets, POST /hostsets: create a set (400/101 if the name is taken)."""
@@ -102,6 +108,10 @@ class Sets:
         """The ``action`` of a set PUT: add or remove members (with ``setmembers``), or a volume set's copy action."""
         if not body:
             raise errors.one_required()
+        if "newName" in body and ("action" in body or "setmembers" in body):
+            # P3C modifyVolumeSet, modifyHostSet: INV_INPUT_PARAM_CONFLICT, "parameters cannot be present at
+            # the same time"; a rename goes alone, checked before any member is looked up.
+            raise errors.conflict(",".join(key for key in ("newName", "action", "setmembers") if key in body))
         action = body.get("action")
         allowed = (MEMBER_ADD, MEMBER_REMOVE) + (_COPY_ACTIONS if kind == "volumesets" else ())
         if action is not None and action not in allowed:
@@ -148,7 +158,7 @@ class Sets:
 
     def delete_set(self, kind, name):
         """DELETE /volumesets/<name>, DELETE /hostsets/<name>: remove a set no VLUN exports (409/26 otherwise)."""
-        self._set(kind, name)
+        self._set(kind, name, lookup=True)
         field = _VLUN_FIELD[kind]
         if any(tpl.get(field) == "set:" + name for tpl in self.db["vluns"]):
             raise WsapiError(409, EXPORTED_VLUN, "the set is exported", ref=name)

@@ -48,7 +48,7 @@ class System:
             "hostsets": {},
             "hosts": {},
             "vluns": [],
-            "ports": default_ports(),
+            "ports": default_ports(rcip=info["rcip_ports"]),
             "tasks": {},
             "next": {"volume": 1, "cpg": 0, "set": 1, "host": 0, "task": 1},
         }

@@ -44,8 +44,10 @@ class Vluns:
 
     def _template_luns(self, tpl):
         """(volume, lun, host) triples an export rule gives; set exports use consecutive LUNs."""
+        # Only a port export (no hostname) gives host None; a host-set rule whose set is empty stays a
+        # host-set rule and gives nothing until the set has members again.
         triples = []
-        hosts = self._expand_hosts(tpl.get("hostname")) or [None]
+        hosts = self._expand_hosts(tpl["hostname"]) if tpl.get("hostname") else [None]
         for index, volume in enumerate(self._expand_volumes(tpl["volumeName"])):
             for host in hosts:
                 triples.append((volume, tpl["lun"] + index, host))
@@ -231,8 +233,9 @@ class Vluns:
             views.extend(self._vlun_views(tpl))
         return 200, collection(matching(views, query)), {}
 
-    def _find_templates(self, vlun_id):
+    def _find_templates(self, vlun_id, port_must_exist=False):
         """The templates a VLUN id ``volume,lun,host[,n:s:p]`` names (host empty for a port export); 404/19 if none."""
+        # port_must_exist (DELETE): a port the array does not have is 400/55, not 404/19 (spec §3.8).
         parts = vlun_id.split(",")
         if len(parts) not in (3, 4):
             raise errors.not_found("vlun", vlun_id)
@@ -248,6 +251,8 @@ class Vluns:
             except ValueError:
                 raise errors.bad_port(parts[3])
             position = {"node": node, "slot": slot, "cardPort": card}
+            if port_must_exist and self._port(position) is None:
+                raise errors.bad_port(parts[3])
         if hostname and not hostname.startswith("set:") and hostname not in self.db["hosts"]:
             raise errors.not_found("host", hostname)
         found = [tpl for tpl in self.db["vluns"]
@@ -265,8 +270,8 @@ class Vluns:
         return 200, collection(views), {}
 
     def delete_vlun(self, vlun_id):
-        """DELETE /vluns/<id>: remove the template(s) an id names."""
-        for tpl in self._find_templates(vlun_id):
+        """DELETE /vluns/<id>: remove the template(s) an id names (a port the array lacks: 400/55)."""
+        for tpl in self._find_templates(vlun_id, port_must_exist=True):
             self.db["vluns"].remove(tpl)
         self.dirty = True
         return 200, None, {}

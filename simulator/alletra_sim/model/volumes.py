@@ -10,6 +10,7 @@ from ..errors import HAS_CHILD, IN_USE, INV_INPUT_VV_GROW_SIZE, INV_OPERATION_UN
 from ..validation import check_members, check_name
 from .common import (COPY_BASE, COPY_PHYSICAL, COPY_VIRTUAL, MIN_VOLUME_MIB, PROV_FULL, PROV_TDVV, PROV_TPVV,
                      RAW_FACTOR, TASK_CONVERT_VV, iso8601, public)
+from .object_key_values import check_okv_key
 
 # Members a volume takes from a create or modify body as they are.
 _COPIED_MEMBERS = ("comment", "ssSpcAllocWarningPct", "ssSpcAllocLimitPct", "usrSpcAllocWarningPct",
@@ -175,7 +176,7 @@ class Volumes:
         okv = {}
         for item in items:
             item = check_members(item, {"key": "str", "value": "str"}, required=("key",))
-            okv[item["key"]] = item.get("value", "")
+            okv[check_okv_key(item["key"])] = item.get("value", "")
         return okv
 
     # ------------------------------------------------------------------ calls
@@ -328,6 +329,10 @@ class Volumes:
         operation = body.get("tuneOperation")
         if operation not in (1, 2):
             raise errors.bad_enum("tuneOperation")
+        if "keepVV" in body:
+            # keepVV names the volume that keeps the old layout: a volume name (400/57, 400/69), checked
+            # before any CPG is looked up.
+            self._check_vol_name(body["keepVV"], "keepVV")
         self._refuse_busy(vol)
         field = "userCPG" if operation == 1 else "snapCPG"
         if field not in body:
