@@ -28,6 +28,8 @@ def build_parser():
     parser.add_argument("--session-idle-timeout", type=float, default=900.0, metavar="S")
     parser.add_argument("--session-limit", type=int, default=64, metavar="N")
     parser.add_argument("--task-seconds", type=float, default=1.0, metavar="S")
+    parser.add_argument("--data-dir", metavar="DIR",
+                        help="keep each volume's data in a sparse file DIR/<volume id>.img (created if missing)")
     return parser
 
 
@@ -39,7 +41,7 @@ def main(argv=None):
     simulator = Simulator(host=host, port=port, tls_dir=args.tls_dir, user=args.user, password=args.password,
                           persona=args.persona, state_file=args.state_file, tls=not args.insecure_http,
                           session_idle_timeout=args.session_idle_timeout, session_limit=args.session_limit,
-                          task_seconds=args.task_seconds)
+                          task_seconds=args.task_seconds, data_dir=args.data_dir)
     stop = threading.Event()
 
     def _on_signal(signum, _frame):

@@ -1,4 +1,4 @@
-"""The control plane, ``/_sim/...``: reset, seed, state, counters, config, faults and host writes.
+"""The control plane, ``/_sim/...``: reset, seed, state, counters, config, faults, host writes and the fabric's view.
 
 No session key, JSON in and out, never faulted nor counted. A mixin of Simulator: the calls reach
 its sessions, counters, faults, settings and model. The simulator lock is held around every call.
@@ -20,14 +20,17 @@ _CONFIG = {"session_idle_timeout": "any", "session_limit": "int", "task_seconds"
 class ControlPlane:
     """Mixin of Simulator: the /_sim calls and the fault table they fill."""
 
-    def _control(self, method, parts, body_bytes):
-        """Answer one /_sim call (``parts`` after ``_sim``); its errors are answers too."""
+    def _control(self, method, parts, body_bytes, query=None):
+        """Answer one /_sim call (``parts`` after ``_sim``, ``query`` parsed); its errors are answers too."""
         try:
             body = parse_json(body_bytes) or {}
             # Fixed calls are looked up by the joined path, as they always were ("counters%2Freset" still works).
             call = self._CALLS.get((method, "/".join(parts)))
             if call is not None:
                 return call(self, body)
+            call = self._QUERY_CALLS.get((method, "/".join(parts)))
+            if call is not None:
+                return call(self, query or {})
             if method == "POST" and len(parts) == 3 and parts[0] == "volumes" and parts[2] == "write":
                 return 200, self.model.write_volume(parts[1], body), {}
             raise WsapiError(404, errors.URI_RES_NOT_FOUND, "no such control-plane call")
@@ -118,13 +121,29 @@ class ControlPlane:
         ("DELETE", "faults"): _control_clear_faults,
     }
 
+    def _control_fabric(self, query):
+        """GET /_sim/fabric?initiator=<nqn or iqn>: what the array exports to that initiator's host entity."""
+        self.model.advance()
+        return 200, self.model.fabric(query), {}
+
+    def _control_discovery(self, query):
+        """GET /_sim/fabric/discovery?address=<ip>[&protocol=nvme|iscsi]: the targets at an address."""
+        return 200, self.model.fabric_discovery(query), {}
+
+    # (method, path under /_sim) -> call taking the query string (a dict) instead of a body.
+    _QUERY_CALLS = {
+        ("GET", "fabric"): _control_fabric,
+        ("GET", "fabric/discovery"): _control_discovery,
+    }
+
     # ------------------------------------------------------------------ helpers
 
     def _config(self):
         """The settings as GET /_sim/config shows them."""
         return {"session_idle_timeout": self.session_idle_timeout, "session_limit": self.session_limit,
                 "task_seconds": self.model.task_seconds, "persona": self.model.db["persona"], "tls": self.tls,
-                "url": self.url, "ca_path": self.ca_path, "state_file": self.state_file}
+                "url": self.url, "ca_path": self.ca_path, "state_file": self.state_file,
+                "data_dir": self.model.data.data_dir}
 
     def faults(self):
         """The armed faults (those with ``count`` left) and the latency."""

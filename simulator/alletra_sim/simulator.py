@@ -75,8 +75,9 @@ class Simulator(ControlPlane):
 
     def __init__(self, host="127.0.0.1", port=0, tls_dir=None, user="3paradm", password="3pardata",
                  persona="alletra-mp", state_file=None, tls=True, session_idle_timeout=900, session_limit=64,
-                 task_seconds=1.0):
-        """An array that is not listening yet (see start()); the state file is loaded if it exists."""
+                 task_seconds=1.0, data_dir=None):
+        """An array that is not listening yet (see start()); the state file is loaded if it exists; with
+        ``data_dir`` each volume's data is a sparse file there."""
         persona_info(persona)
         self.host = host
         self.port = port
@@ -88,7 +89,7 @@ class Simulator(ControlPlane):
         self.session_idle_timeout = float(session_idle_timeout)
         self.session_limit = int(session_limit)
         self.lock = threading.RLock()
-        self.model = ArrayState(persona, task_seconds=float(task_seconds))
+        self.model = ArrayState(persona, task_seconds=float(task_seconds), data_dir=data_dir)
         if state_file and os.path.exists(state_file):
             with open(state_file, encoding="utf-8") as handle:
                 saved = json.load(handle)
@@ -297,7 +298,7 @@ class Simulator(ControlPlane):
         query = {key: values[-1] for key, values in parse_qs(raw_query, keep_blank_values=True).items()}
         if parts[:1] == ["_sim"]:
             with self.lock:
-                result = self._control(method, parts[1:], body_bytes)
+                result = self._control(method, parts[1:], body_bytes, query)
                 self._save_if_dirty()
                 return result
         with self.lock:

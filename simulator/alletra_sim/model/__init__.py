@@ -17,6 +17,7 @@ from .common import (COPY_BASE, COPY_PHYSICAL, COPY_VIRTUAL, MAX_LUN, MIB_DEFAUL
                      TASK_ONLINE_COPY, TASK_PROMOTE_SV, TASK_RESYNC, TASK_VV_COPY, VLUN_HOST, VLUN_HOST_SET,
                      VLUN_MATCHED_SET, VLUN_PORT)
 from .cpgs import Cpgs
+from .fabric import Fabric
 from .hosts import Hosts
 from .object_key_values import ObjectKeyValues
 from .ports import Ports, default_ports
@@ -28,14 +29,14 @@ from .volumes import Volumes
 from .vluns import Vluns
 
 
-class ArrayState(System, Cpgs, Volumes, Snapshots, ObjectKeyValues, Tasks, Sets, Hosts, Ports, Vluns):
+class ArrayState(System, Cpgs, Volumes, Snapshots, ObjectKeyValues, Tasks, Sets, Hosts, Ports, Vluns, Fabric):
     """All objects of one simulated array."""
 
-    def __init__(self, persona="alletra-mp", task_seconds=1.0):
-        """An array of ``persona`` with its default objects; each task takes ``task_seconds``."""
+    def __init__(self, persona="alletra-mp", task_seconds=1.0, data_dir=None):
+        """An array of ``persona``; each task takes ``task_seconds``; volume data files in ``data_dir`` (or none)."""
         persona_info(persona)
         self.task_seconds = task_seconds
-        self.data = VolumeData()
+        self.data = VolumeData(data_dir)
         self.dirty = False
         self.db = {}
         self.reset(persona)

@@ -32,6 +32,7 @@ class System:
         """POST /_sim/reset: an empty array (two default CPGs, default ports) with a new serial number."""
         persona = persona or self.db.get("persona", "alletra-mp")
         info = persona_info(persona)
+        self._drop_data()
         serial = random.randint(1000000, 9999999)
         self.db = {
             "persona": persona,
@@ -56,6 +57,13 @@ class System:
         for name, capacity in (("SSD_r6", MIB_DEFAULT_CPG), ("SSD_r1", MIB_DEFAULT_CPG // 4)):
             self._add_cpg(name, capacity)
         self.dirty = True
+
+    def _drop_data(self):
+        """The data files of every volume and of every task still holding a capture go (reset)."""
+        for vol in self.db.get("volumes", {}).values():
+            self.data.delete(vol)
+        for task in self.db.get("tasks", {}).values():
+            self.data.release(task.get("_captured"))
 
     def _apply_persona(self, info):
         """Copy the persona's model, version and chunklet size into the system record."""
@@ -82,6 +90,8 @@ class System:
         """Take over a state written by dump()."""
         self.db = copy.deepcopy(db)
         self._apply_persona(self.persona)
+        for vol in self.db["volumes"].values():
+            self.data.ensure(vol)
 
     # ------------------------------------------------------------------ helpers every resource uses
 
@@ -167,7 +177,7 @@ class System:
         self.dirty = True
 
     def internal_state(self):
-        """GET /_sim/state: every object, with internal fields (``dataId`` of each volume...)."""
+        """GET /_sim/state: every object, with internal fields (``dataId``, ``dataFile`` of each volume...)."""
         out = {"persona": self.db["persona"], "system": self.system(), "domains": list(self.db["domains"])}
         out["cpgs"] = self._cpgs_with_usage()
         out["volumes"] = self._volumes_with_internals()

@@ -65,6 +65,7 @@ class Tasks:
                     detach_copy(dst)
         elif task["_kind"] == "tune" and dst is not None:
             dst.update(task["_changes"])
+        self.data.release(task["_captured"])
         self._end_task(task, TASK_DONE, now, "Completed task.")
 
     def _cancel_task(self, task):
@@ -75,6 +76,7 @@ class Tasks:
             self.data.interrupt(dst)
             if task["_kind"] != "promote":
                 detach_copy(dst)
+        self.data.release(task["_captured"])
         self._end_task(task, TASK_CANCELLED, now, "Task cancelled.")
 
     def _busy_task(self, vol):

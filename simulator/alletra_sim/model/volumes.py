@@ -366,11 +366,12 @@ class Volumes:
         return {"name": name, "dataId": data_id, "usedMiB": vol["_usedMiB"]}
 
     def _volumes_with_internals(self):
-        """The volumes of GET /_sim/state: each view with dataId, objectKeyValues and busyTaskId."""
+        """The volumes of GET /_sim/state: each view with dataId, dataFile, objectKeyValues and busyTaskId."""
         out = {}
         for name, vol in self.db["volumes"].items():
             view = self._vol_view(vol)
             view["dataId"] = vol["_dataId"]
+            view["dataFile"] = self.data.path(vol)
             view["objectKeyValues"] = dict(vol["_okv"])
             task = self._busy_task(vol)
             view["busyTaskId"] = task["id"] if task else None
