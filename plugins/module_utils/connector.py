@@ -48,6 +48,10 @@ NVME_NO_DISCOVERY_ENTRIES = "No discovery log entries to fetch."
 NVME_SUBSYSTEM_RECORD = "nvme subsystem"
 NVME_TRANSPORT = "tcp"
 MULTIPATH_READY = "active ready running"
+# `multipath -c <dev>`: 0 when the device is (to be) a path of a multipath map, 1 when it is not.
+MULTIPATH_NOT_A_PATH = 1
+# `nvme disconnect` says how many controllers it closed.
+NVME_DISCONNECTED = re.compile(r"disconnected (\d+) controller")
 
 # Files and folders, as seen from ``root``.
 SYS_MODULE = "/sys/module"
@@ -521,12 +525,18 @@ class NvmeConnector(Connector):
         return self._try(args)
 
     def disconnect(self, qualified_name):
-        """`nvme disconnect --nqn` when a session exists; True when one was closed."""
-        if not self._subsystems(qualified_name):
-            return False
-        self._run_or_fail(["nvme", "disconnect", "--nqn", qualified_name],
-                          "close what still uses the subsystem's namespaces and try again")
-        return True
+        """`nvme disconnect --nqn`; True when it closed a controller.
+
+        Always asked, not only when /sys shows a session: nvme-cli says how many controllers it
+        disconnected (0 is not an error), and a session /sys does not show is still closed.
+        """
+        args = ["nvme", "disconnect", "--nqn", qualified_name]
+        rc, out, err = self._run(args)
+        if rc != 0:
+            raise ConnectorError("%s: close what still uses the subsystem's namespaces and try again"
+                                 % command_failure(args, rc, out, err))
+        match = NVME_DISCONNECTED.search(out)
+        return bool(match and int(match.group(1)))
 
     def _by_id_names(self, key):
         return [name for name in self._list(BY_ID)
@@ -627,6 +637,10 @@ class IscsiConnector(Connector):
         """The volume's multipath map once `multipath -ll` calls it ready (LXD): a plain sd* is
         handed to `multipath <dev>` first, then its by-id link must turn to the dm-*."""
         if not os.path.basename(found["device"]).startswith(DM_PREFIX):
+            if self._run(["multipath", "-c", found["device"]])[0] == MULTIPATH_NOT_A_PATH:
+                # multipathd does not take this WWID (no multipath configured, blacklisted, or
+                # find_multipaths keeps single paths): the plain disk is the device.
+                return found
             args = ["multipath", found["device"]]
             answer = self._run(args)
             found = self._wait_for(deadline, lambda: self._lookup(key, want_dm=True), lambda: (

@@ -425,7 +425,8 @@ def test_connect_tries_no_address_after_the_deadline(make, runner, clock):
 # --- disconnect --------------------------------------------------------------------------------
 
 
-def test_nvme_disconnect_only_with_a_session(make, host, runner):
+def test_nvme_disconnect_asks_nvme_cli_even_without_a_session_in_sys(make, host, runner):
+    runner.expect(["nvme", "disconnect", "--nqn", ARRAY_NQN], out="NQN:%s disconnected 0 controller(s)\n" % ARRAY_NQN)
     assert make("nvme").disconnect(ARRAY_NQN) is False
     host.nvme_session(ARRAY_NQN, ["10.0.0.1"])
     runner.expect(["nvme", "disconnect", "--nqn", ARRAY_NQN], out="NQN:%s disconnected 1 controller(s)\n" % ARRAY_NQN)
@@ -501,6 +502,7 @@ def test_find_device_iscsi_waits_for_the_ready_multipath_map(make, host, runner,
     host.block("sdb", "8:16")
     host.block("dm-3", "253:3")
     host.by_id("scsi-3" + WWN.lower(), "sdb")
+    runner.expect(["multipath", "-c", "/dev/sdb"], out="/dev/sdb is a valid multipath device path\n")
     runner.expect(["multipath", "/dev/sdb"], effect=lambda: host.by_id("scsi-3" + WWN.lower(), "dm-3"))
     runner.expect(["multipath", "-ll", "/dev/dm-3"], out=MULTIPATH_LL_WAITING)
     runner.expect(["multipath", "-ll", "/dev/dm-3"], out=MULTIPATH_LL_READY)
@@ -512,10 +514,18 @@ def test_find_device_iscsi_by_wwn_link_and_map_that_never_forms(make, host, runn
     host.block("sdc", "8:32")
     host.by_id("wwn-0x" + WWN.lower(), "sdc")
     assert make("iscsi").find_device(wwn="0x" + WWN, wait=False) == {"device": "/dev/sdc", "by_id": "/dev/disk/by-id/wwn-0x" + WWN.lower()}
+    runner.expect(["multipath", "-c", "/dev/sdc"], out="/dev/sdc is a valid multipath device path\n")
     runner.expect(["multipath", "/dev/sdc"], rc=1, err="sdc: wwid blacklisted\n")
     message = failure(make("iscsi").find_device, wwn=WWN)
     assert "/dev/sdc (the volume with WWN %s) did not become a multipath device" % WWN.lower() in message
     assert "exited 1: sdc: wwid blacklisted" in message
+
+
+def test_find_device_iscsi_without_multipath_is_the_plain_disk(make, host, runner):
+    host.block("sdd", "8:48")
+    host.by_id("scsi-3" + WWN.lower(), "sdd")
+    runner.expect(["multipath", "-c", "/dev/sdd"], rc=1, out="/dev/sdd is not a valid multipath device path\n")
+    assert make("iscsi").find_device(wwn=WWN) == {"device": "/dev/sdd", "by_id": "/dev/disk/by-id/scsi-3" + WWN.lower()}
 
 
 def test_find_device_iscsi_map_never_ready(host, runner, clock):
