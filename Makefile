@@ -50,7 +50,7 @@ VENV_STAMP := $(VENV)/.stamp-requirements
 SIM_STAMP := $(VENV)/.stamp-simulator
 DL_STAMP := build/dl/.stamp
 DEPS_STAMP := $(TREE)/.stamp-collections
-PYTEST_DIRS = $(wildcard simulator/tests tests/unit tests/playbooks)
+PYTEST_DIRS = $(wildcard simulator/tests tests/unit tests/fabric tests/playbooks)
 
 .PHONY: help apt-deps venv tree sanity lint molecule build pytest test test-fast sim demo bench clean distclean
 
@@ -150,7 +150,7 @@ pytest: tree
 # The edit loop: the simulator, logic and every module's main() in-process; no ansible-playbook,
 # no sanity, no fault matrix (tests marked slow). Under two minutes on 2 cores.
 test-fast: tree
-	$(PY) -m pytest -n auto --durations=5 -m "not slow" simulator/tests tests/unit
+	$(PY) -m pytest -n auto --durations=5 -m "not slow" simulator/tests tests/unit tests/fabric
 
 test: apt-deps venv tree sanity lint molecule build pytest
 

@@ -663,6 +663,9 @@ class IscsiConnector(Connector):
         if name.startswith(DM_PREFIX):
             paths = self._multipath_paths(name)
             self._flush(device)
+        # Only SCSI disks are deleted from the kernel; another device (a loop device of a test
+        # fabric, say) goes when its provider takes it away.
+        paths = [path for path in paths if path.startswith(SCSI_DISK_PREFIX)]
         for path in paths:
             if self._exists(SYS_BLOCK, path):
                 self._write(self._path(SYS_BLOCK, path, "device", "delete"), "1")

@@ -642,3 +642,8 @@ def test_remove_device_iscsi_plain_disk_waits_until_it_is_gone(make, host, clock
 ])
 def test_same_wwid(one, other, same):
     assert connector.same_wwid(one, other) is same
+
+
+def test_remove_device_iscsi_leaves_a_device_that_is_not_a_scsi_disk(make, host):
+    host.block("loop3", "7:3")
+    assert make("iscsi").remove_device("/dev/loop3") is True
