@@ -19,6 +19,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import subprocess
 import sys
 
 import pytest
@@ -51,11 +52,12 @@ def sim_tls_dir(tmp_path_factory):
 
 
 @pytest.fixture
-def sim(sim_tls_dir):
-    """A started simulator with an empty default array; stopped after the test."""
+def sim(sim_tls_dir, tmp_path):
+    """A started simulator with an empty default array, keeping volume data in sparse files; stopped after the test."""
     from alletra_sim import Simulator
 
-    simulator = Simulator(host="127.0.0.1", port=0, tls_dir=sim_tls_dir, user=SIM_USER, password=SIM_PASSWORD)
+    simulator = Simulator(host="127.0.0.1", port=0, tls_dir=sim_tls_dir, user=SIM_USER, password=SIM_PASSWORD,
+                          data_dir=str(tmp_path / "sim-data"))
     simulator.start()
     try:
         yield simulator
@@ -143,3 +145,33 @@ def cpg(sim_admin):
     """The CPG the examples and tests use, with room for a few TiB of thin volumes."""
     sim_admin.seed({"cpgs": [{"name": "SSD_r6", "capacityMiB": 4 * 1024 * 1024}]})
     return "SSD_r6"
+
+
+FABRIC = os.path.join(REPO, "tests", "fabric")
+
+
+@pytest.fixture
+def fabric(sim, tmp_path, monkeypatch):
+    """The emulated fabric (tests/fabric/README.md) in front of the test's simulator.
+
+    Returns the environment a module run needs (PATH with the fabric's nvme, iscsiadm, multipath
+    and modprobe first, and where the simulator is); it is also set in this process for
+    in-process runs. Afterwards everything the fabric attached is detached, and the test fails
+    if a loop device over the simulator's data or a link was left behind.
+    """
+    import importlib.util
+
+    state = tmp_path / "fabric"
+    state.mkdir()
+    env = dict(PATH=os.path.join(FABRIC, "bin") + os.pathsep + os.environ["PATH"], ALLETRA_FABRIC_SIM=sim.url,
+               ALLETRA_FABRIC_CA=sim.ca_path, ALLETRA_FABRIC_STATE=str(state))
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    yield env
+    spec = importlib.util.spec_from_file_location("fabric_tools", os.path.join(FABRIC, "fabric.py"))
+    tools = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tools)
+    kept = tools.cleanup(str(state))
+    loops = subprocess.run(["losetup", "-a"], capture_output=True, text=True, check=False).stdout
+    left = [line for line in loops.splitlines() if str(tmp_path) in line]
+    assert not kept and not left, "the test left devices attached: %s %s" % (kept, left)

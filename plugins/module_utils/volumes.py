@@ -13,7 +13,7 @@ import fnmatch
 from ansible_collections.alletra.storage.plugins.module_utils import naming
 from ansible_collections.alletra.storage.plugins.module_utils.exports import vlun_id
 from ansible_collections.alletra.storage.plugins.module_utils.module import ModuleFailure, Raced
-from ansible_collections.alletra.storage.plugins.module_utils.pools import POOL_MARKER, marks, set_member
+from ansible_collections.alletra.storage.plugins.module_utils.pools import POOL_MARKER, marks, set_member, volume_sets_of
 from ansible_collections.alletra.storage.plugins.module_utils.wsapi import (
     COPY_VIRTUAL,
     EXISTENT_VOL,
@@ -51,6 +51,30 @@ def array_name(pool, name=None, uuid=None, volume_type=None, content_type=None, 
 
 def get_volume(client, name):
     return client.get_or_none("/volumes/" + name, NON_EXISTENT_VOL)
+
+
+def find_member(client, pool, name, field="name"):
+    """The volume ``name`` of ``pool``, or None.
+
+    A volume this collection made for the pool that is in no volume set (its run stopped
+    between creating it and adding it, or between taking it out and deleting it) comes back with
+    ``stray`` set: the run finishes the job. Any other volume outside the pool is left alone.
+    """
+    volume = get_volume(client, name)
+    if volume is None:
+        return None
+    if volume.get("copyType") == COPY_VIRTUAL:
+        raise ModuleFailure("%s: %r is a snapshot; manage it with alletra.storage.alletra_snapshot" % (field, name))
+    if name not in pool["members"]:
+        volume_sets = volume_sets_of(client, name)
+        if pool["name"] in volume_sets:
+            pool["members"].append(name)  # another run added it since the pool was read
+        elif volume_sets or marks(volume).get("pool") != pool["name"]:
+            raise ModuleFailure(
+                "%s: volume %r exists on the array but is not in pool %r; it is left alone" % (field, name, pool["name"]))
+        else:
+            volume["stray"] = True
+    return volume
 
 
 def all_volumes(client):

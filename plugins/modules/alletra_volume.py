@@ -254,7 +254,7 @@ deleted_snapshots:
 from ansible_collections.alletra.storage.plugins.module_utils import naming
 from ansible_collections.alletra.storage.plugins.module_utils.exports import export_hosts, pool_exports, vluns_of
 from ansible_collections.alletra.storage.plugins.module_utils.module import ModuleFailure, Raced, check_params, new_module, result, run
-from ansible_collections.alletra.storage.plugins.module_utils.pools import check_pool_name, find_pool, marks, set_member, volume_sets_of
+from ansible_collections.alletra.storage.plugins.module_utils.pools import check_pool_name, find_pool, marks, set_member
 from ansible_collections.alletra.storage.plugins.module_utils.snapshots import (
     create_snapshot,
     direct_snapshots,
@@ -271,6 +271,7 @@ from ansible_collections.alletra.storage.plugins.module_utils.volumes import (
     create_refused,
     create_volume,
     delete_volume,
+    find_member,
     get_volume,
     snapshots_of,
     undo_volume,
@@ -278,7 +279,6 @@ from ansible_collections.alletra.storage.plugins.module_utils.volumes import (
     volume_facts,
 )
 from ansible_collections.alletra.storage.plugins.module_utils.wsapi import (
-    COPY_VIRTUAL,
     TASK_ACTIVE,
     TASK_CANCEL,
     TASK_PRIORITY_HIGH,
@@ -309,30 +309,6 @@ def diff_view(view):
 def volume_result(before, after, changed=None, **returned):
     """The result: the volume after the task; changed and the diff compare their diff_view()s."""
     return result(diff_view(before), diff_view(after), changed, volume=after, **returned)
-
-
-def find_member(client, pool, name, field="name"):
-    """The volume ``name`` of ``pool``, or None.
-
-    A volume this collection made for the pool that is in no volume set (its run stopped
-    between creating it and adding it, or between taking it out and deleting it) comes back with
-    ``stray`` set: the run finishes the job. Any other volume outside the pool is left alone.
-    """
-    volume = get_volume(client, name)
-    if volume is None:
-        return None
-    if volume.get("copyType") == COPY_VIRTUAL:
-        raise ModuleFailure("%s: %r is a snapshot; manage it with alletra.storage.alletra_snapshot" % (field, name))
-    if name not in pool["members"]:
-        volume_sets = volume_sets_of(client, name)
-        if pool["name"] in volume_sets:
-            pool["members"].append(name)  # another run added it since the pool was read
-        elif volume_sets or marks(volume).get("pool") != pool["name"]:
-            raise ModuleFailure(
-                "%s: volume %r exists on the array but is not in pool %r; it is left alone" % (field, name, pool["name"]))
-        else:
-            volume["stray"] = True
-    return volume
 
 
 class Copy(object):

@@ -35,7 +35,35 @@ SETUP = {
         {"alletra.storage.alletra_pool": {"name": "lxd-pool", "cpg": "SSD_r6"}},
         {"alletra.storage.alletra_volume": dict(SOURCE, size="20GiB")},
     ],
+    "alletra_host_attach": [
+        {"alletra.storage.alletra_pool": {"name": "lxd-pool", "cpg": "SSD_r6"}},
+        {"alletra.storage.alletra_volume": dict(SOURCE, size="20GiB")},
+    ],
 }
+
+
+def documentation_ports():
+    """iSCSI and NVMe/TCP target ports on both nodes at documentation addresses (RFC 5737), which the
+    alletra_host_attach examples name, instead of the default seed's loopback ones."""
+    ports = []
+    for node in (0, 1):
+        ports.append(dict(portPos=dict(node=node, slot=2, cardPort=1), mode=2, linkState=4, type=8, protocol=2,
+                          IPAddr="192.0.2.%d" % (11 + node), iSCSIName="iqn.2000-05.com.3pardata:2%d210002ac0cafe0" % node))
+        ports.append(dict(portPos=dict(node=node, slot=3, cardPort=1), mode=2, linkState=4, type=1, protocol=6,
+                          IPAddr="192.0.2.%d" % (21 + node), nodeWWN="192.0.2.%d" % (21 + node)))
+    return ports
+
+
+# Target ports a module's examples name, seeded before its set-up.
+PORTS = {"alletra_host_attach": documentation_ports()}
+
+
+def exports_left(array):
+    """(volume, host entity) of every export rule, and the host entities."""
+    rules = [(vlun["volumeName"], vlun["hostname"]) for vlun in array.vluns() if not vlun["active"]]
+    return rules, [host["name"] for host in array.members("/hosts")]
+
+
 LEFT = {
     "alletra_pool": lambda array: array.volume_sets() == {},
     "alletra_volume": lambda array: set(array.volume_sets()["lxd-pool"]["setmembers"]) == {
@@ -43,6 +71,7 @@ LEFT = {
     "alletra_snapshot": lambda array: [marked_name(v) for v in array.volumes().values() if v.get("copyOf") == "scratch01"] == [
         "snap0"],
     "alletra_info": lambda array: list(array.volume_sets()) == ["lxd-pool"],
+    "alletra_host_attach": lambda array: exports_left(array) == ([("u-5a2504b06a6c48498ee7ddb0b674fd14-b", "host01-nvme")], ["host01-nvme"]),
 }
 
 
@@ -61,7 +90,9 @@ def test_every_module_has_its_examples_tested():
 
 
 @pytest.mark.parametrize("module", sorted(SETUP))
-def test_examples_run(module, playbook, array, cpg):
+def test_examples_run(module, playbook, array, cpg, sim_admin):
+    if module in PORTS:
+        sim_admin.seed(ports=PORTS[module])
     setup = [dict(task, name="setup %d" % number) for number, task in enumerate(SETUP[module])]
     examples = examples_of(module)
     assert examples and all(task["name"] for task in examples)

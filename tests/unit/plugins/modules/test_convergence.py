@@ -77,6 +77,8 @@ SCENARIOS = {
     "copy_with_snapshots": Scenario(make_source, "alletra_volume", dict(
         pool=POOL, uuid=DEST_UUID, content_type="block", source=dict(name=SOURCE), copy_snapshots=True)),
     "pool_delete": Scenario(make_full_pool, "alletra_pool", dict(name=POOL, state="absent", force=True)),
+    "host_attach": Scenario(make_volume, "alletra_host_attach", dict(
+        pool=POOL, name="vol1", host_name="host01", connect=False, nqn="nqn.2014-08.org.nvmexpress:uuid:5b71928e-6d3b-4c1b-9d1e-1f0e7e3c2a10")),
 }
 
 
