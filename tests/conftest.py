@@ -175,3 +175,24 @@ def fabric(sim, tmp_path, monkeypatch):
     loops = subprocess.run(["losetup", "-a"], capture_output=True, text=True, check=False).stdout
     left = [line for line in loops.splitlines() if str(tmp_path) in line]
     assert not kept and not left, "the test left devices attached: %s %s" % (kept, left)
+
+
+def leftovers(marker):
+    """Loop devices over, and mounts in, folders under ``marker``: what tests left on this machine."""
+    loops = subprocess.run(["losetup", "-a"], capture_output=True, text=True, check=False).stdout.splitlines()
+    with open("/proc/self/mounts") as handle:
+        mounts = [line for line in handle if marker in line]
+    return [line for line in loops if marker in line] + mounts
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """The whole run, as CI runs it, must leave no loop device, link target or mount behind."""
+    if hasattr(session.config, "workerinput"):
+        return  # an xdist worker: the controller checks once every worker is done
+    # This run's temporary folders only (xdist workers' are below the controller's), so another
+    # pytest run on the same machine is not taken for this one.
+    left = leftovers(str(session.config._tmp_path_factory.getbasetemp()))  # pylint: disable=protected-access
+    if left:
+        session.config.pluginmanager.get_plugin("terminalreporter").write_line(
+            "tests left these on the machine:\n  " + "\n  ".join(left), red=True)
+        session.exitstatus = 1
