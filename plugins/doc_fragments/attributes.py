@@ -16,10 +16,10 @@ class ModuleDocFragment(object):
 attributes:
   check_mode:
     support: full
-    description: Reports what would change and changes nothing.
+    description: Reports what would change and changes nothing, on the array or on the host.
   diff_mode:
     support: full
-    description: Shows the pool, volume or snapshot before and after.
+    description: Shows what the task manages (the pool, volume, snapshot or export) before and after.
 """
 
     # Modules that only read the array (alletra.storage.attributes.info_module).
