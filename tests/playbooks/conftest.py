@@ -48,12 +48,13 @@ def playbook(ansible_env, tmp_path, sim_admin):
 
     Every run must leave no WSAPI session open. Unless ``rerun=False`` (or in check mode), the
     same playbook runs a second time and must report no change: every test playbook is
-    proved idempotent.
+    proved idempotent. ``inventory`` (an inventory dict, written as YAML, or a path) replaces
+    ``localhost,``; the play still targets localhost unless ``play_options`` names its hosts.
     """
     numbers = itertools.count(1)
 
-    def execute(path, check, diff, extra_args, env):
-        command = [ANSIBLE_PLAYBOOK, "-i", "localhost,", path]
+    def execute(path, check, diff, extra_args, env, inventory):
+        command = [ANSIBLE_PLAYBOOK, "-i", inventory or "localhost,", path]
         if check:
             command.append("--check")
         if diff:
@@ -64,7 +65,13 @@ def playbook(ansible_env, tmp_path, sim_admin):
         run_env = dict((key, value) for key, value in run_env.items() if value is not None)
         return Run(subprocess.run(command, env=run_env, capture_output=True, text=True, timeout=300, check=False), path)
 
-    def run(tasks, check=False, diff=False, extra_args=(), env=None, play_options=None, rerun=None, check_sessions=True):
+    def run(tasks, check=False, diff=False, extra_args=(), env=None, play_options=None, rerun=None, check_sessions=True,
+            inventory=None):
+        if isinstance(inventory, dict):
+            inventory_path = str(tmp_path / ("inventory%d.yml" % next(numbers)))
+            with open(inventory_path, "w") as handle:
+                yaml.safe_dump(inventory, handle, sort_keys=False)
+            inventory = inventory_path
         if isinstance(tasks, str):
             path = tasks
         else:
@@ -73,16 +80,16 @@ def playbook(ansible_env, tmp_path, sim_admin):
             play.update(play_options or {})
             with open(path, "w") as handle:
                 yaml.safe_dump([play], handle, sort_keys=False)
-        first = execute(path, check, diff, extra_args, env)
+        first = execute(path, check, diff, extra_args, env, inventory)
         if check_sessions:
             assert sim_admin.counters()["sessions_open"] == 0, "a WSAPI session was left open by %s" % path
         if rerun is None:
             rerun = not check
         if rerun:
-            second = execute(path, check, diff, extra_args, env)
-            changed = [name for name, result in second.results if result.get("changed")]
+            second = execute(path, check, diff, extra_args, env, inventory)
+            changed = second.changed_tasks()
             assert second.changed == 0 and not changed, "second run of %s changed: %s" % (path, changed)
-            assert second.failures == first.failures, "second run of %s failed differently" % path
+            assert second.failures_by_host() == first.failures_by_host(), "second run of %s failed differently" % path
         return first
 
     return run
