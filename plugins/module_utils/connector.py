@@ -90,7 +90,7 @@ MOUNTINFO_ESCAPE = re.compile(r"\\([0-7]{3})")
 # `nvme version` prints "nvme version 2.8 (git 2.8)" and more lines; `iscsiadm --version` "iscsiadm version 2.1.9".
 VERSION_PATTERN = re.compile(r"\bversion\s+(\S+)")
 
-ROLE = "alletra.storage.initiator"
+ROLE = "alletra.storage.alletra_initiator"
 # The package that brings each tool, and whether the role installs it.
 TOOL_PACKAGES = {
     "nvme": ("nvme-cli", True),

@@ -31,7 +31,7 @@ description:
     initiator with O(nqn) or O(iqn).
   - With O(connect=true) the module also connects the managed host to the targets and returns the block device. That host
     side comes with the C(connector) module utility of this collection; where it is not available, or the host lacks the
-    kernel modules or tools it needs (see the C(alletra.storage.initiator) role), the task fails saying so before the array
+    kernel modules or tools it needs (see the C(alletra.storage.alletra_initiator) role), the task fails saying so before the array
     is changed.
 author:
   - alletra.storage contributors (@alletra-storage)

@@ -244,7 +244,7 @@ def test_check_support_names_the_package_of_a_missing_tool(make, host, mode, too
     host.remove("/usr/sbin/" + tool)
     message = failure(make(mode).check_support)
     assert "%s is not installed" % tool in message and "install %s" % package in message
-    assert "the role alletra.storage.initiator installs it" in message
+    assert "the role alletra.storage.alletra_initiator installs it" in message
 
 
 @pytest.mark.parametrize("mode, removed, loading, wanted, unwanted", [
@@ -252,7 +252,7 @@ def test_check_support_names_the_package_of_a_missing_tool(make, host, mode, too
                  ["install nvme-cli", "kernel module nvme_tcp is not loaded"], [], id="every-problem-at-once"),
     pytest.param("nvme", ["/sys/module/nvme_fabrics", "/sys/module/nvme_tcp"], ["nvme_fabrics"],
                  ["`modprobe -b nvme_tcp` exited 1: modprobe: FATAL: Module nvme_tcp not found", "linux-modules-extra",
-                  "alletra.storage.initiator loads it"], ["cannot load modules", "nvme_fabrics"], id="module-not-installed"),
+                  "alletra.storage.alletra_initiator loads it"], ["cannot load modules", "nvme_fabrics"], id="module-not-installed"),
     pytest.param("iscsi", ["/proc/modules", "/sys/module/iscsi_tcp"], [],
                  ["the kernel cannot load modules (no /proc/modules)", "CONFIG_ISCSI_TCP=y", "installing packages does not help"],
                  ["modules-extra"], id="kernel-without-module-support"),
@@ -301,7 +301,7 @@ def test_initiator_reads_the_host_files(make):
 def test_initiator_file_missing_says_how_to_get_one(make, host, mode, path):
     host.remove(path)
     message = failure(make(mode).initiator)
-    assert "%s is missing" % path in message and "alletra.storage.initiator" in message
+    assert "%s is missing" % path in message and "alletra.storage.alletra_initiator" in message
 
 
 def test_initiator_refuses_a_file_without_a_name(make, host):
