@@ -67,3 +67,25 @@ def test_attach_gives_a_block_device_that_keeps_its_bytes_across_detach(run_modu
     back = attach(run_module, mode)
     assert back["changed"] and read_at(back["device"], 1 << 20, 4096) == payload
     assert attach(run_module, mode, state="absent")["changed"]
+
+
+def data_file(sim_admin, name):
+    return sim_admin.state()["volumes"][name]["dataFile"]
+
+
+def test_a_copy_with_snapshots_carries_each_snapshots_bytes(run_module, sim_admin, volume):
+    """The bytes, not only the data identity: each snapshot of the copy holds its source snapshot's bytes."""
+    marks = {}
+    for number in range(2):
+        marks["snap%d" % number] = os.urandom(512)
+        write_at(data_file(sim_admin, "vol1"), 4096, marks["snap%d" % number])
+        assert run_module("alletra_snapshot", dict(pool=POOL, volume="vol1", name="snap%d" % number))["changed"]
+    write_at(data_file(sim_admin, "vol1"), 4096, b"now" * 100)
+    copy = run_module("alletra_volume", dict(pool=POOL, name="vol1-copy", source=dict(name="vol1"), copy_snapshots=True))
+    assert copy["changed"] and copy["volume"]["snapshots"] == ["snap0", "snap1"], copy.get("msg")
+    volumes = sim_admin.state()["volumes"]
+    for name, volume_state in volumes.items():
+        if volume_state.get("copyOf") == "vol1-copy":
+            user_name = volume_state["comment"].split("snapshot=")[1].split()[0]
+            assert read_at(volume_state["dataFile"], 4096, 512) == marks[user_name], name
+    assert read_at(data_file(sim_admin, "vol1-copy"), 4096, 300) == b"now" * 100
