@@ -38,35 +38,8 @@ author:
 extends_documentation_fragment:
   - alletra.storage.alletra
   - alletra.storage.attributes
+  - alletra.storage.volume
 options:
-  pool:
-    description:
-      - Pool the volume belongs to.
-    type: str
-    required: true
-  name:
-    description:
-      - Array name of the volume.
-      - Mutually exclusive with O(uuid).
-    type: str
-  uuid:
-    description:
-      - LXD UUID of the volume; with O(volume_type) and O(content_type) it gives the array name in the pool's naming scheme,
-        as in M(alletra.storage.alletra_volume).
-      - Mutually exclusive with O(name).
-    type: str
-  volume_type:
-    description:
-      - LXD volume type, used with O(uuid).
-    type: str
-    choices: [container, virtual-machine, image, custom]
-    default: custom
-  content_type:
-    description:
-      - LXD content type, used with O(uuid).
-    type: str
-    choices: [filesystem, block, iso]
-    default: filesystem
   mode:
     description:
       - Protocol the host reaches the volume by. V(nvme/tcp), LXD's name, is the same as V(nvme).

@@ -27,35 +27,8 @@ author:
 extends_documentation_fragment:
   - alletra.storage.alletra
   - alletra.storage.attributes
+  - alletra.storage.volume
 options:
-  pool:
-    description:
-      - Pool the volume belongs to.
-    type: str
-    required: true
-  name:
-    description:
-      - Array name of the volume.
-      - Mutually exclusive with O(uuid).
-    type: str
-  uuid:
-    description:
-      - LXD UUID of the volume (its C(volatile.uuid)); with O(volume_type) and O(content_type) it gives the array name,
-        for example V(u-5a2504b06a6c48498ee7ddb0b674fd14) for a custom filesystem volume.
-      - Mutually exclusive with O(name).
-    type: str
-  volume_type:
-    description:
-      - LXD volume type, used with O(uuid).
-    type: str
-    choices: [container, virtual-machine, image, custom]
-    default: custom
-  content_type:
-    description:
-      - LXD content type, used with O(uuid). V(iso) is only valid for V(custom) volumes.
-    type: str
-    choices: [filesystem, block, iso]
-    default: filesystem
   size:
     description:
       - Size in LXD's notation (V(10GiB), V(512MiB), V(1.5TiB), V(10GB)) or in bytes.
