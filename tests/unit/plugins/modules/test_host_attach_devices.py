@@ -46,8 +46,8 @@ def read_at(device, offset, length):
 
 
 @pytest.mark.parametrize("mode", ["nvme", "iscsi"])
-def test_attach_gives_a_block_device_that_keeps_its_bytes_across_detach(run_module, sim_admin, fabric, volume, mode,
-                                                                         monkeypatch):
+def test_attach_gives_a_block_device_that_keeps_its_bytes_across_detach(
+        run_module, sim_admin, fabric, volume, mode, monkeypatch):
     # The emulated host's own initiator names, as its /etc/nvme/hostnqn and initiatorname.iscsi would hold them.
     monkeypatch.setenv("ALLETRA_FABRIC_NQN", NQN)
     monkeypatch.setenv("ALLETRA_FABRIC_IQN", IQN)
