@@ -32,6 +32,20 @@ VOLUME_TYPE_CHOICES = ["container", "virtual-machine", "image", "custom"]
 CONTENT_TYPE_CHOICES = ["filesystem", "block", "iso"]
 
 
+def volume_identity_spec():
+    """The argument spec of an LXD identity's types, volume_type and content_type."""
+    return dict(
+        volume_type=dict(type="str", default="custom", choices=VOLUME_TYPE_CHOICES),
+        content_type=dict(type="str", default="filesystem", choices=CONTENT_TYPE_CHOICES),
+    )
+
+
+def volume_argument_spec():
+    """How a task names a volume of a pool: pool, name or uuid, and the identity's types
+    (documented once in the doc fragment alletra.storage.volume)."""
+    return dict(pool=dict(type="str", required=True), name=dict(type="str"), uuid=dict(type="str"), **volume_identity_spec())
+
+
 def array_name(pool, name=None, uuid=None, volume_type=None, content_type=None, snapshot=False, field="name"):
     """The array name of a volume given by name, or by LXD identity in the pool's naming scheme."""
     if name is not None:

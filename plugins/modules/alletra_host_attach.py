@@ -233,10 +233,9 @@ from ansible_collections.alletra.storage.plugins.module_utils.exports import (
 from ansible_collections.alletra.storage.plugins.module_utils.module import ModuleFailure, check_params, new_module, result, run
 from ansible_collections.alletra.storage.plugins.module_utils.pools import check_pool_name, find_pool
 from ansible_collections.alletra.storage.plugins.module_utils.volumes import (
-    CONTENT_TYPE_CHOICES,
-    VOLUME_TYPE_CHOICES,
     array_name,
     find_member,
+    volume_argument_spec,
 )
 from ansible_collections.alletra.storage.plugins.module_utils.wsapi import WsapiError
 
@@ -517,23 +516,20 @@ def action(module, client, plan):
 
 
 def main():
+    spec = volume_argument_spec()
+    spec.update(
+        mode=dict(type="str", choices=["nvme", "nvme/tcp", "iscsi"]),
+        host_name=dict(type="str"),
+        targets=dict(type="list", elements="str"),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        shared=dict(type="bool", default=False),
+        connect=dict(type="bool", default=True),
+        nqn=dict(type="str"),
+        iqn=dict(type="str"),
+        device_timeout=dict(type="int", default=30),
+    )
     module = new_module(
-        dict(
-            pool=dict(type="str", required=True),
-            name=dict(type="str"),
-            uuid=dict(type="str"),
-            volume_type=dict(type="str", default="custom", choices=VOLUME_TYPE_CHOICES),
-            content_type=dict(type="str", default="filesystem", choices=CONTENT_TYPE_CHOICES),
-            mode=dict(type="str", choices=["nvme", "nvme/tcp", "iscsi"]),
-            host_name=dict(type="str"),
-            targets=dict(type="list", elements="str"),
-            state=dict(type="str", default="present", choices=["present", "absent"]),
-            shared=dict(type="bool", default=False),
-            connect=dict(type="bool", default=True),
-            nqn=dict(type="str"),
-            iqn=dict(type="str"),
-            device_timeout=dict(type="int", default=30),
-        ),
+        spec,
         mutually_exclusive=[("name", "uuid")],
         required_one_of=[("name", "uuid")],
     )

@@ -194,13 +194,12 @@ from ansible_collections.alletra.storage.plugins.module_utils.snapshots import (
     user_name_of,
 )
 from ansible_collections.alletra.storage.plugins.module_utils.volumes import (
-    CONTENT_TYPE_CHOICES,
-    VOLUME_TYPE_CHOICES,
     all_volumes,
     array_name,
     delete_volume,
     get_volume,
     snapshots_of,
+    volume_identity_spec,
 )
 from ansible_collections.alletra.storage.plugins.module_utils.wsapi import COPY_VIRTUAL, VOLUME_PROMOTE, VV_IN_TASK, WsapiError
 
@@ -387,8 +386,6 @@ def main():
             pool=dict(type="str", required=True),
             volume=dict(type="str"),
             volume_uuid=dict(type="str"),
-            volume_type=dict(type="str", default="custom", choices=VOLUME_TYPE_CHOICES),
-            content_type=dict(type="str", default="filesystem", choices=CONTENT_TYPE_CHOICES),
             name=dict(type="str"),
             uuid=dict(type="str"),
             pattern=dict(type="str"),
@@ -397,6 +394,7 @@ def main():
             state=dict(type="str", default="present", choices=["present", "absent", "restored"]),
             force=dict(type="bool", default=False),
             task_timeout=dict(type="int", default=3600),
+            **volume_identity_spec()
         ),
         mutually_exclusive=[("volume", "volume_uuid"), ("name", "pattern")],
         required_one_of=[("volume", "volume_uuid"), ("name", "pattern")],

@@ -236,8 +236,6 @@ from ansible_collections.alletra.storage.plugins.module_utils.snapshots import (
     user_name_of,
 )
 from ansible_collections.alletra.storage.plugins.module_utils.volumes import (
-    CONTENT_TYPE_CHOICES,
-    VOLUME_TYPE_CHOICES,
     all_volumes,
     array_name,
     copy_task,
@@ -248,8 +246,10 @@ from ansible_collections.alletra.storage.plugins.module_utils.volumes import (
     get_volume,
     snapshots_of,
     undo_volume,
+    volume_argument_spec,
     volume_comment,
     volume_facts,
+    volume_identity_spec,
 )
 from ansible_collections.alletra.storage.plugins.module_utils.wsapi import (
     TASK_ACTIVE,
@@ -595,26 +595,20 @@ def action(module, client, size_mib):
 
 
 def main():
-    identity = dict(
-        volume_type=dict(type="str", default="custom", choices=VOLUME_TYPE_CHOICES),
-        content_type=dict(type="str", default="filesystem", choices=CONTENT_TYPE_CHOICES),
+    spec = volume_argument_spec()
+    spec.update(
+        size=dict(type="str"),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        force=dict(type="bool", default=False),
+        source=dict(type="dict", options=dict(
+            pool=dict(type="str"), name=dict(type="str"), uuid=dict(type="str"), **volume_identity_spec()),
+            mutually_exclusive=[("name", "uuid")], required_one_of=[("name", "uuid")]),
+        source_snapshot=dict(type="str"),
+        copy_snapshots=dict(type="bool", default=False),
+        task_timeout=dict(type="int", default=3600),
     )
     module = new_module(
-        dict(
-            pool=dict(type="str", required=True),
-            name=dict(type="str"),
-            uuid=dict(type="str"),
-            size=dict(type="str"),
-            state=dict(type="str", default="present", choices=["present", "absent"]),
-            force=dict(type="bool", default=False),
-            source=dict(type="dict", options=dict(
-                pool=dict(type="str"), name=dict(type="str"), uuid=dict(type="str"), **identity),
-                mutually_exclusive=[("name", "uuid")], required_one_of=[("name", "uuid")]),
-            source_snapshot=dict(type="str"),
-            copy_snapshots=dict(type="bool", default=False),
-            task_timeout=dict(type="int", default=3600),
-            **identity
-        ),
+        spec,
         mutually_exclusive=[("name", "uuid"), ("source_snapshot", "copy_snapshots")],
         required_one_of=[("name", "uuid")],
         required_if=[("copy_snapshots", True, ("source",))],
