@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Run a command against a fresh in-process WSAPI simulator.
 
-Usage: with_sim.py [--fabric] [--seed-cpg NAME] -- COMMAND [ARG...]
+Usage: with_sim.py [--fabric] [--seed-cpg NAME] [--task-seconds N] -- COMMAND [ARG...]
 
 Starts ``alletra_sim.Simulator`` on 127.0.0.1 (a free port) with TLS from build/sim-tls, runs
 COMMAND with the connection variables the modules read (the way AWX injects credentials):
@@ -19,6 +19,7 @@ multipath and modprobe first on PATH, one emulated host whose NQN and IQN are in
 ALLETRA_HOST_NQN and ALLETRA_HOST_IQN), so volumes attach as real loop devices. Afterwards
 whatever is still attached is detached, and a device left behind is an error.
 --seed-cpg NAME: a CPG of 4 TiB named NAME on the array (a real array has its CPGs).
+--task-seconds N: how long each array task (a copy, a restore) runs (default 1).
 """
 
 import argparse
@@ -89,6 +90,7 @@ def parse(argv):
     parser = argparse.ArgumentParser(usage=__doc__)
     parser.add_argument("--fabric", action="store_true")
     parser.add_argument("--seed-cpg")
+    parser.add_argument("--task-seconds", type=float, default=1.0)
     parser.add_argument("command", nargs=argparse.REMAINDER)
     options = parser.parse_args(argv)
     if options.command[:1] == ["--"]:
@@ -110,6 +112,7 @@ def main(argv):
         password=os.environ.get("SIM_PASSWORD", DEMO_PASSWORD),
         persona=os.environ.get("SIM_PERSONA", "alletra-mp"),
         data_dir=os.path.join(scratch, "sim-data") if scratch else None,
+        task_seconds=options.task_seconds,
     )
     sim.start()
     left = []

@@ -1,0 +1,131 @@
+# -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The playbooks of playbooks/ as a user runs them, against the simulator and the emulated fabric."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import socket
+import subprocess
+import sys
+
+from outcomes import assert_clean_failure
+
+REPO = os.path.join(os.path.dirname(__file__), "..", "..")
+PLAYBOOKS = os.path.join(REPO, "playbooks")
+NQN = "nqn.2014-08.org.nvmexpress:uuid:5b71928e-0000-4000-8000-0000000c0001"
+IQN = "iqn.1993-08.org.debian:01:playbooks"
+INVENTORY = {"all": {"hosts": {"localhost": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}}}}
+HOST = socket.gethostname().split(".")[0]
+
+
+def book(name):
+    return os.path.join(PLAYBOOKS, name)
+
+
+def extra(**variables):
+    return ["-e", json.dumps(variables)]
+
+
+def mounted(path):
+    with open("/proc/self/mounts") as handle:
+        return [line.split()[0] for line in handle if line.split()[1] == str(path)]
+
+
+def test_lifecycle_runs_the_whole_flow_with_real_bytes_and_leaves_nothing(playbook, fabric, sim_admin, array, cpg, tmp_path):
+    sim_admin.config(task_seconds=0.05)
+    summary = tmp_path / "summary.txt"
+    run = playbook(book("lifecycle.yml"), rerun=False, inventory=INVENTORY, env=fabric, extra_args=extra(
+        alletra_cpg=cpg, block_filesystem="xfs", lifecycle_mount_dir=str(tmp_path / "mnt"), alletra_state_dir=str(tmp_path / "state"),
+        lifecycle_summary_file=str(summary), alletra_initiator_setup=False, alletra_host_nqn=NQN))
+    assert run.rc == 0, run.stderr[-2000:]
+    lines = summary.read_text().splitlines()
+    steps = dict(line.split(":", 1) for line in lines if line.split(":", 1)[0] in ("written", "changed", "grown", "copied", "restored"))
+    checksum = dict((step, text.split("sha256 ")[1].split("...")[0]) for step, text in steps.items())
+    assert checksum["written"] != checksum["changed"] == checksum["grown"] == checksum["copied"]
+    assert checksum["restored"] == checksum["written"]
+    assert "(960 MiB filesystem)" in steps["written"] and "(1984 MiB filesystem)" in steps["grown"]
+    assert "u-5a2504b06a6c48498ee7ddb0b674fd14 (2GiB) attached over nvme" in lines[0]
+    assert lines[-1].startswith("removed: pool lifecycle-pool with ") and "lifecycle-copy" in lines[-1]
+    assert array.volumes() == {} and array.volume_sets() == {} and array.vluns() == []
+    assert array.members("/hosts") == []
+    assert not mounted(tmp_path / "mnt" / "volume") and not mounted(tmp_path / "mnt" / "copy")
+    assert sim_admin.counters()["sessions_open"] == 0
+
+
+def test_attach_reconnect_detach_with_the_initiator_role(playbook, fabric, sim_admin, array, cpg, tmp_path):
+    sim_admin.config(task_seconds=0.05)
+    env = dict(fabric, ALLETRA_FABRIC_IQN=IQN)
+    mnt, state = tmp_path / "mnt", tmp_path / "state"
+    common = dict(alletra_pool="lxd-pool", volume_name="data01", alletra_mode="iscsi", alletra_host_iqn=IQN, alletra_state_dir=str(state))
+    pool = playbook(book("pool.yml"), inventory=INVENTORY, extra_args=extra(alletra_pool="lxd-pool", alletra_cpg=cpg))
+    assert pool.rc == 0 and list(array.volume_sets()) == ["lxd-pool"]
+
+    attach_vars = dict(common, volume_size="512MiB", volume_mount_path=str(mnt), block_mount_options="discard,noatime",
+                       alletra_initiator_kernel_modules=False)
+    attached = playbook(book("attach.yml"), inventory=INVENTORY, env=env, extra_args=extra(**attach_vars))
+    assert attached.rc == 0, attached.stderr[-2000:]
+    assert attached["Export the volume to the host and connect it"]["host_entity"] == HOST + "-iscsi"
+    assert list(array.volumes()) == ["data01"] and array.volumes()["data01"]["sizeMiB"] == 512
+    assert sorted(h["name"] for h in array.members("/hosts")) == [HOST + "-iscsi"]
+    assert mounted(mnt), "attach.yml did not mount the volume"
+    with open("/proc/self/mounts") as handle:
+        options = [line.split()[3] for line in handle if line.split()[1] == str(mnt)][0]
+    assert "noatime" in options
+    record = json.loads((state / "lxd-pool" / "data01.json").read_text())
+    assert record == dict(pool="lxd-pool", volume="data01", mode="iscsi", path=str(mnt), fstype="ext4", options="discard,noatime")
+    (mnt / "kept.txt").write_text("across the reboot\n")
+
+    # A reboot: nothing is mounted or logged in on the host, the array still exports the volume.
+    subprocess.run(["umount", str(mnt)], check=True)
+    subprocess.run(["iscsiadm", "--mode", "node", "--logout"], env=dict(os.environ, **env), check=True, capture_output=True)
+    assert not mounted(mnt) and len([v for v in array.vluns() if not v["active"]]) == 1
+
+    reconnected = playbook(book("reconnect.yml"), inventory=INVENTORY, env=env, extra_args=extra(**common))
+    assert reconnected.rc == 0, reconnected.stderr[-2000:]
+    assert reconnected["Know the volumes exported to this host's entity"]["ansible_facts"]["alletra_exported"] == ["data01"]
+    assert mounted(mnt) and (mnt / "kept.txt").read_text() == "across the reboot\n"
+
+    detached = playbook(book("detach.yml"), inventory=INVENTORY, env=env, extra_args=extra(**common))
+    assert detached.rc == 0, detached.stderr[-2000:]
+    assert not mounted(mnt) and array.vluns() == [] and array.members("/hosts") == []
+    assert not (state / "lxd-pool" / "data01.json").exists()
+    assert list(array.volumes()) == ["data01"], "detach.yml must keep the volume"
+
+
+def test_volume_lifecycle_steps_on_the_array(playbook, sim_admin, array, cpg):
+    sim_admin.config(task_seconds=0.05)
+    playbook(book("pool.yml"), rerun=False, extra_args=extra(alletra_pool="lxd-pool", alletra_cpg=cpg))
+    volume = dict(alletra_pool="lxd-pool", volume_uuid="9e107d9d-372b-4b6f-8c1a-4f3e2b1a0c9d", volume_size="1GiB")
+    name = "u-9e107d9d372b4b6f8c1a4f3e2b1a0c9d"
+
+    made = playbook(book("volume_lifecycle.yml"), rerun=False, extra_args=extra(volume_steps=["create", "snapshot"], snapshots_expiry="1d", **volume))
+    assert made.rc == 0, made.stderr[-2000:]
+    assert made["Take a snapshot"]["snapshot"]["snapshot_name"] == "snap0"
+    copied = playbook(book("volume_lifecycle.yml"), extra_args=extra(volume_steps=["copy"], volume_copy_name="copy01", **volume))
+    assert copied.rc == 0
+    names = sorted(array.volumes())
+    assert name in names and "copy01" in names and len(names) == 4, names  # each with its snap0
+    restored = playbook(book("volume_lifecycle.yml"), rerun=False, extra_args=extra(volume_steps=["restore"], snapshot_name="snap0", **volume))
+    assert restored.rc == 0 and restored["Restore the volume from a snapshot"]["changed"]
+    deleted = playbook(book("volume_lifecycle.yml"), rerun=False, extra_args=extra(volume_steps=["delete"], volume_delete_force=True, **volume))
+    assert deleted.rc == 0
+    left = sorted(array.volumes())
+    assert name not in left and "copy01" in left and len(left) == 2, left  # the copy and its snap0 stay
+
+
+def test_bad_variables_fail_before_anything_changes(playbook, sim_admin, array, cpg):
+    before = sim_admin.state()
+    bad_step = playbook(book("volume_lifecycle.yml"), rerun=False, extra_args=extra(alletra_pool="lxd-pool", volume_name="v1", volume_steps=["explode"]))
+    assert bad_step.rc != 0
+    assert_clean_failure(bad_step["Check volume_steps and what the steps need"], "volume_steps", "explode")
+    bad_mode = playbook(book("attach.yml"), rerun=False, inventory=INVENTORY, extra_args=extra(
+        alletra_pool="lxd-pool", volume_name="v1", alletra_mode="fc", alletra_initiator_setup=False))
+    assert bad_mode.rc != 0
+    assert_clean_failure(bad_mode["Check the variables before anything changes"], "alletra_mode", "fc")
+    no_pool = playbook(book("pool.yml"), rerun=False, extra_args=extra(alletra_cpg=cpg))
+    assert_clean_failure(no_pool["Check the variables before anything changes"], "alletra_pool")
+    assert sim_admin.state() == before
