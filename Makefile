@@ -53,10 +53,10 @@ DL_STAMP := build/dl/.stamp
 DEPS_STAMP := $(TREE)/.stamp-collections
 PYTEST_DIRS = $(wildcard simulator/tests tests/unit tests/fabric tests/playbooks)
 
-.PHONY: help apt-deps venv tree sanity lint molecule build pytest test test-fast sim demo bench clean distclean
+.PHONY: help apt-deps venv tree sanity lint molecule build docs pytest test test-fast sim demo bench clean distclean
 
 help:
-	@echo "make demo      start the WSAPI simulator and run playbooks/demo.yml against it"
+	@echo "make demo      the whole lifecycle (playbooks/lifecycle.yml) against the simulator and the emulated fabric"
 	@echo "make test      everything CI runs: venv tree sanity lint molecule build pytest"
 	@echo "make test-fast the edit loop: simulator, unit and in-process module tests (no playbooks, no sanity)"
 	@echo "make venv      .venv with requirements/ci.txt and the simulator (editable)"
@@ -65,6 +65,7 @@ help:
 	@echo "make lint      ansible-lint, production profile, offline"
 	@echo "make molecule  molecule scenarios under extensions/molecule"
 	@echo "make build     build the collection, install it offline, render every module's doc"
+	@echo "make docs      docs/modules/ again from the modules' own documentation (antsibull-docs)"
 	@echo "make pytest    simulator/tests, tests/unit, tests/playbooks (PYTEST_ARGS=... to pass more)"
 	@echo "make bench     benchmarks against the simulator; figures to benchmarks/results/latest.json"
 	@echo "make sim       run the simulator on https://$(SIM_LISTEN) (user $(SIM_USER), password \$$SIM_PASSWORD)"
@@ -140,6 +141,15 @@ build: tree
 	done; \
 	echo "build: ansible-doc renders $$(echo $$modules | wc -w) module(s) of the installed collection"
 
+# The reference pages of the modules, filters and role in docs/modules, from their own documentation
+# in the collection tree. tests/unit/test_module_docs_current.py runs the same command and fails
+# when the committed pages differ.
+DOCS_OPTIONS := --use-current --squash-hierarchy --output-format simplified-rst --no-add-antsibull-docs-version --fail-on-error
+docs: tree
+	rm -rf docs/modules
+	mkdir -p docs/modules
+	antsibull-docs collection $(DOCS_OPTIONS) --dest-dir docs/modules alletra.storage
+
 # pytest exits 5 when it collects nothing: not a failure while the test directories are empty.
 # -n auto: one worker a core; the slowest tests are listed at the end.
 PYTEST_ARGS ?=
@@ -158,8 +168,20 @@ test: apt-deps venv tree sanity lint molecule build pytest
 sim: venv
 	alletra-sim --listen $(SIM_LISTEN) --tls-dir $(SIM_TLS_DIR) --user $(SIM_USER) --password "$$SIM_PASSWORD"
 
-demo: venv tree
-	$(PY) tools/with_sim.py -- ansible-playbook -i localhost, playbooks/demo.yml
+# The whole lifecycle (playbooks/lifecycle.yml) with real bytes: the simulator (TLS verified)
+# keeps volume data in files, the emulated fabric (tests/fabric) attaches them as loop devices.
+# xfs, since this kind of container may not grow a mounted ext4 (no CAP_SYS_RESOURCE). Only
+# changes and the summary are shown; build/demo/ holds the mounts, records and summary.
+DEMO_DIR := $(CURDIR)/build/demo
+demo: apt-deps venv tree
+	rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
+	@echo "demo: playbooks/lifecycle.yml against the simulator and the emulated fabric (about two minutes)"
+	ANSIBLE_DISPLAY_OK_HOSTS=false ANSIBLE_DISPLAY_SKIPPED_HOSTS=false ANSIBLE_LOCALHOST_WARNING=false \
+	$(PY) tools/with_sim.py --fabric --seed-cpg SSD_r6 --task-seconds 0.2 -- bash -c 'exec ansible-playbook -i localhost, -c local \
+		playbooks/lifecycle.yml -e alletra_cpg=SSD_r6 -e block_filesystem=xfs -e lifecycle_mount_dir=$(DEMO_DIR)/mnt \
+		-e alletra_state_dir=$(DEMO_DIR)/state -e lifecycle_summary_file=$(DEMO_DIR)/summary.txt \
+		-e "{\"alletra_initiator_setup\": false}" -e alletra_host_nqn="$$ALLETRA_HOST_NQN"'
+	@echo; echo "demo: summary ($(DEMO_DIR)/summary.txt)"; sed 's/^/  /' $(DEMO_DIR)/summary.txt
 
 # Figures, not pass/fail: see benchmarks/bench.py. BENCH_ARGS=--quick for a short run.
 bench: venv tree
