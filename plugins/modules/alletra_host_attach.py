@@ -99,6 +99,10 @@ options:
       - Seconds to wait for the block device to appear on the host after connecting (O(connect=true)).
     type: int
     default: 30
+requirements:
+  - "With O(connect=true), on the host the task runs on: for NVMe/TCP nvme-cli and the kernel modules C(nvme_fabrics) and
+    C(nvme_tcp); for iSCSI open-iscsi (iscsi-initiator-utils on the RHEL family), multipath-tools (device-mapper-multipath)
+    and the kernel module C(iscsi_tcp). The C(alletra.storage.alletra_initiator) role installs and loads them."
 notes:
   - The NVMe/TCP targets listen on port 4420 and the iSCSI targets on port 3260.
   - An export removed with O(state=absent) is only the one to this host's entity; exports of the volume to other hosts stay.
@@ -108,7 +112,11 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Export a custom block volume to host01 over NVMe/TCP (array side only, from the controller)
+# Needs the custom block volume with UUID 5a2504b0-6a6c-4849-8ee7-ddb0b674fd14 in pool lxd-pool (the first example
+# of alletra.storage.alletra_volume creates it), and ready target ports: NVMe/TCP, and iSCSI at 192.0.2.11.
+# These tasks manage the array side only (connect: false), so they run on the controller; playbooks/attach.yml
+# of this collection also connects the host, formats and mounts the volume.
+- name: Export a custom block volume to host01 over NVMe/TCP
   alletra.storage.alletra_host_attach:
     pool: lxd-pool
     uuid: 5a2504b0-6a6c-4849-8ee7-ddb0b674fd14
@@ -143,6 +151,16 @@ EXAMPLES = r"""
     volume_type: custom
     content_type: block
     iqn: iqn.1993-08.org.debian:01:host02
+    state: absent
+    connect: false
+
+- name: Remove the export to host01
+  alletra.storage.alletra_host_attach:
+    pool: lxd-pool
+    uuid: 5a2504b0-6a6c-4849-8ee7-ddb0b674fd14
+    volume_type: custom
+    content_type: block
+    nqn: nqn.2014-08.org.nvmexpress:uuid:5b71928e-6d3b-4c1b-9d1e-1f0e7e3c2a10
     state: absent
     connect: false
 """

@@ -35,17 +35,24 @@ options:
   query:
     description:
       - A JMESPath expression applied to RV(info); its result is returned as RV(query_result).
-      - Needs the Python library C(jmespath).
+      - Needs the Python library C(jmespath) where the task runs.
     type: str
+requirements:
+  - jmespath (only for O(query))
 """
 
 EXAMPLES = r"""
+# Needs the pool lxd-pool with volumes (the examples of alletra.storage.alletra_volume create them).
 - name: Gather everything
   alletra.storage.alletra_info:
     gather_subset: [all]
   register: array
 
-- name: Names and sizes of the volumes of one pool
+- name: Show the array and its pools
+  ansible.builtin.debug:
+    msg: "{{ array.info.system.name }} ({{ array.info.system.model }}): pools {{ array.info.pools | map(attribute='name') | join(', ') }}"
+
+- name: Names and sizes of the volumes of one pool (needs jmespath)
   alletra.storage.alletra_info:
     gather_subset: [volumes]
     pool: lxd-pool
@@ -57,6 +64,7 @@ EXAMPLES = r"""
     gather_subset: [volumes]
     pool: lxd-pool
     query: "volumes[?volume_type=='custom'].uuid"
+  register: custom_volumes
 """
 
 RETURN = r"""

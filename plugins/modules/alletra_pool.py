@@ -59,10 +59,16 @@ options:
 """
 
 EXAMPLES = r"""
+# Needs a CPG named SSD_r6 on the array.
 - name: Create a pool in CPG SSD_r6
   alletra.storage.alletra_pool:
     name: lxd-pool
     cpg: SSD_r6
+  register: pool
+
+- name: Show the space left in the pool's CPG
+  ansible.builtin.debug:
+    msg: "{{ pool.pool.name }}: {{ pool.pool.capacity.usable_free_mib }} MiB free in CPG {{ pool.pool.cpg }}"
 
 - name: Create a pool whose volume names fit in 31 characters
   alletra.storage.alletra_pool:
@@ -75,7 +81,7 @@ EXAMPLES = r"""
     name: legacy-pool
     state: absent
 
-- name: Delete a pool with all its volumes and snapshots
+- name: Delete a pool with all its volumes, their snapshots and their exports to hosts
   alletra.storage.alletra_pool:
     name: lxd-pool
     state: absent

@@ -97,13 +97,15 @@ options:
 """
 
 EXAMPLES = r"""
-- name: Snapshot a custom volume as snap0, expiring in two weeks
+# Needs, in pool lxd-pool, the custom block volume with UUID 5a2504b0-6a6c-4849-8ee7-ddb0b674fd14 and the
+# volume scratch01 (the examples of alletra.storage.alletra_volume create them).
+- name: Snapshot a custom volume as before-upgrade, expiring in two weeks
   alletra.storage.alletra_snapshot:
     pool: lxd-pool
     volume_uuid: 5a2504b0-6a6c-4849-8ee7-ddb0b674fd14
     volume_type: custom
     content_type: block
-    name: snap0
+    name: before-upgrade
     expiry: 2w
 
 - name: Take the next snapshot in the snap%d series
@@ -113,22 +115,26 @@ EXAMPLES = r"""
     pattern: snap%d
   register: next_snapshot
 
-- name: Restore snap0 onto its volume
+- name: Show the name the pattern gave
+  ansible.builtin.debug:
+    msg: "{{ next_snapshot.snapshot.snapshot_name }} is {{ next_snapshot.snapshot.name }} on the array"
+
+- name: Restore before-upgrade onto its volume (not while a host has the volume mounted)
   alletra.storage.alletra_snapshot:
     pool: lxd-pool
     volume_uuid: 5a2504b0-6a6c-4849-8ee7-ddb0b674fd14
     volume_type: custom
     content_type: block
-    name: snap0
+    name: before-upgrade
     state: restored
 
-- name: Delete snap0
+- name: Delete before-upgrade
   alletra.storage.alletra_snapshot:
     pool: lxd-pool
     volume_uuid: 5a2504b0-6a6c-4849-8ee7-ddb0b674fd14
     volume_type: custom
     content_type: block
-    name: snap0
+    name: before-upgrade
     state: absent
 """
 

@@ -104,6 +104,7 @@ options:
 """
 
 EXAMPLES = r"""
+# Needs the pool lxd-pool (the first example of alletra.storage.alletra_pool creates it).
 - name: Create a custom block volume the way LXD names it
   alletra.storage.alletra_volume:
     pool: lxd-pool
@@ -112,6 +113,10 @@ EXAMPLES = r"""
     content_type: block
     size: 20GiB
   register: data_volume
+
+- name: Show what a host finds the volume by
+  ansible.builtin.debug:
+    msg: "{{ data_volume.volume.name }}: NVMe NGUID {{ data_volume.volume.nguid }}, SCSI WWN {{ data_volume.volume.wwn }}"
 
 - name: Create a volume by array name with the default size (10GiB)
   alletra.storage.alletra_volume:
@@ -123,6 +128,14 @@ EXAMPLES = r"""
     pool: lxd-pool
     name: scratch01
     size: 15GiB
+
+- name: Snapshot the block volume as snap0, for the copies below
+  alletra.storage.alletra_snapshot:
+    pool: lxd-pool
+    volume_uuid: 5a2504b0-6a6c-4849-8ee7-ddb0b674fd14
+    volume_type: custom
+    content_type: block
+    name: snap0
 
 - name: Copy the block volume with its snapshots into another volume
   alletra.storage.alletra_volume:
