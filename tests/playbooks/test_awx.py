@@ -30,9 +30,9 @@ import types
 import pytest
 import yaml
 
-# The job's playbook, relative to the project. Switch to playbooks/lifecycle.yml (the whole flow,
-# attaching through the emulated fabric) once it is committed.
-PLAYBOOK = "playbooks/demo.yml"
+# The job's playbook, relative to the project: the whole flow, attaching through the emulated fabric.
+# This is also the test of lifecycle.yml itself (its summary's checksums are checked below).
+PLAYBOOK = "playbooks/lifecycle.yml"
 
 # The job template's extra variables (LXD-named), plus the host side's folders in the test's own.
 # No initiator role (it would install packages on this machine), the host's NQN given (this
@@ -316,7 +316,9 @@ def test_a_job_runs_as_awx_runs_it(ee_build, sim, sim_admin, array, cpg, fabric,
         ANSIBLE_FORCE_COLOR="True", ANSIBLE_HOST_KEY_CHECKING="False", ANSIBLE_INVENTORY_UNPARSED_FAILED="True",
         ANSIBLE_SSH_CONTROL_PATH_DIR=str(private_data_dir / "cp"),
     )
-    extra_vars = dict(EXTRA_VARS, lifecycle_mount_dir=str(tmp_path / "mnt"), alletra_state_dir=str(tmp_path / "state"))
+    summary = tmp_path / "summary.txt"
+    extra_vars = dict(EXTRA_VARS, lifecycle_mount_dir=str(tmp_path / "mnt"), alletra_state_dir=str(tmp_path / "state"),
+                      lifecycle_summary_file=str(summary))
     write_private_data_dir(private_data_dir, extra_vars, envvars)
     before = array.snapshot()
     sim_admin.reset_counters()
@@ -353,3 +355,15 @@ def test_a_job_runs_as_awx_runs_it(ee_build, sim, sim_admin, array, cpg, fabric,
     assert requests.get("POST /api/v1/volumesets") and requests.get("POST /api/v1/volumes"), requests
     assert [key for key in requests if key.startswith("DELETE /api/v1/volumesets/")], requests
     assert array.snapshot() == before
+    assert_lifecycle_summary(summary.read_text().splitlines())
+
+
+def assert_lifecycle_summary(lines):
+    """lifecycle.yml's summary: the bytes of each step are those they must be, the filesystem grew."""
+    steps = dict(line.split(": ", 1) for line in lines if line.split(":", 1)[0] in ("written", "changed", "grown", "copied", "restored"))
+    checksum = dict((step, text.split("sha256 ")[1].split("...")[0]) for step, text in steps.items())
+    assert checksum["written"] != checksum["changed"] == checksum["grown"] == checksum["copied"], lines
+    assert checksum["restored"] == checksum["written"], lines
+    assert "(960 MiB filesystem)" in steps["written"] and "(1984 MiB filesystem)" in steps["grown"], lines
+    assert "u-5a2504b06a6c48498ee7ddb0b674fd14 (2GiB) attached over nvme" in lines[0], lines
+    assert lines[-1].startswith("removed: pool awx-pool with ") and "lifecycle-copy" in lines[-1], lines

@@ -1,6 +1,9 @@
 # -*- coding: utf-8 -*-
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The playbooks of playbooks/ as a user runs them, against the simulator and the emulated fabric."""
+"""The playbooks of playbooks/ as a user runs them, against the simulator and the emulated fabric.
+
+lifecycle.yml, the whole flow, runs as an AWX job in test_awx.py (test_a_job_runs_as_awx_runs_it).
+"""
 
 from __future__ import absolute_import, division, print_function
 
@@ -33,27 +36,6 @@ def extra(**variables):
 def mounted(path):
     with open("/proc/self/mounts") as handle:
         return [line.split()[0] for line in handle if line.split()[1] == str(path)]
-
-
-def test_lifecycle_runs_the_whole_flow_with_real_bytes_and_leaves_nothing(playbook, fabric, sim_admin, array, cpg, tmp_path):
-    sim_admin.config(task_seconds=0.05)
-    summary = tmp_path / "summary.txt"
-    run = playbook(book("lifecycle.yml"), rerun=False, inventory=INVENTORY, env=fabric, extra_args=extra(
-        alletra_cpg=cpg, block_filesystem="xfs", lifecycle_mount_dir=str(tmp_path / "mnt"), alletra_state_dir=str(tmp_path / "state"),
-        lifecycle_summary_file=str(summary), alletra_initiator_setup=False, alletra_host_nqn=NQN))
-    assert run.rc == 0, run.stderr[-2000:]
-    lines = summary.read_text().splitlines()
-    steps = dict(line.split(":", 1) for line in lines if line.split(":", 1)[0] in ("written", "changed", "grown", "copied", "restored"))
-    checksum = dict((step, text.split("sha256 ")[1].split("...")[0]) for step, text in steps.items())
-    assert checksum["written"] != checksum["changed"] == checksum["grown"] == checksum["copied"]
-    assert checksum["restored"] == checksum["written"]
-    assert "(960 MiB filesystem)" in steps["written"] and "(1984 MiB filesystem)" in steps["grown"]
-    assert "u-5a2504b06a6c48498ee7ddb0b674fd14 (2GiB) attached over nvme" in lines[0]
-    assert lines[-1].startswith("removed: pool lifecycle-pool with ") and "lifecycle-copy" in lines[-1]
-    assert array.volumes() == {} and array.volume_sets() == {} and array.vluns() == []
-    assert array.members("/hosts") == []
-    assert not mounted(tmp_path / "mnt" / "volume") and not mounted(tmp_path / "mnt" / "copy")
-    assert sim_admin.counters()["sessions_open"] == 0
 
 
 def test_attach_reconnect_detach_with_the_initiator_role(playbook, fabric, sim_admin, array, cpg, tmp_path):
