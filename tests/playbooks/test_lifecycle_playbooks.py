@@ -38,7 +38,7 @@ def mounted(path):
         return [line.split()[0] for line in handle if line.split()[1] == str(path)]
 
 
-def test_attach_reconnect_detach_with_the_initiator_role(playbook, fabric, sim_admin, array, cpg, tmp_path):
+def test_attach_reconnect_detach_with_the_initiator_role(playbook, fabric, sim, sim_admin, array, cpg, tmp_path):
     sim_admin.config(task_seconds=0.05)
     env = dict(fabric, ALLETRA_FABRIC_IQN=IQN)
     mnt, state = tmp_path / "mnt", tmp_path / "state"
@@ -46,11 +46,15 @@ def test_attach_reconnect_detach_with_the_initiator_role(playbook, fabric, sim_a
     pool = playbook(book("pool.yml"), inventory=INVENTORY, extra_args=extra(alletra_pool="lxd-pool", alletra_cpg=cpg))
     assert pool.rc == 0 and list(array.volume_sets()) == ["lxd-pool"]
 
+    # As for a host that is not the controller: the CA goes to the host, and its tasks verify TLS with the copy.
     attach_vars = dict(common, volume_size="512MiB", volume_mount_path=str(mnt), block_mount_options="discard,noatime",
-                       alletra_initiator_kernel_modules=False)
+                       alletra_initiator_kernel_modules=False, alletra_wsapi_ca_copy=True, alletra_wsapi_ca_dest=str(tmp_path / "ca.pem"))
     attached = playbook(book("attach.yml"), inventory=INVENTORY, env=env, extra_args=extra(**attach_vars))
     assert attached.rc == 0, attached.stderr[-2000:]
     assert attached["Export the volume to the host and connect it"]["host_entity"] == HOST + "-iscsi"
+    with open(sim.ca_path) as handle:
+        assert (tmp_path / "ca.pem").read_text() == handle.read()
+    assert attached["Use the host's copy of the CA"]["ansible_facts"]["alletra_wsapi_ca_host"] == str(tmp_path / "ca.pem")
     assert list(array.volumes()) == ["data01"] and array.volumes()["data01"]["sizeMiB"] == 512
     assert sorted(h["name"] for h in array.members("/hosts")) == [HOST + "-iscsi"]
     assert mounted(mnt), "attach.yml did not mount the volume"
