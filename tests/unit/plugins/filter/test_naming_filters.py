@@ -7,14 +7,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import inspect
-import json
-import os
 import re
 
 import pytest
-import yaml
-from jinja2.nativetypes import NativeEnvironment
 
 from ansible.errors import AnsibleFilterError
 
@@ -29,7 +24,6 @@ FILTER_NAMES = [
     "alletra_size_mib",
     "alletra_expiry_hours",
 ]
-FILTER_DIR = os.path.dirname(naming_filters.__file__)
 FILTERS = naming_filters.FilterModule().filters()
 
 
@@ -133,69 +127,3 @@ def test_expiry_hours_errors(value, fragment):
         FILTERS["alletra_expiry_hours"](value)
     assert str(raised.value).startswith("alletra_expiry_hours(%r)" % (value,))
     assert fragment in str(raised.value)
-
-
-# --- documentation --------------------------------------------------------------------------
-
-
-def load_doc(filter_name):
-    with open(os.path.join(FILTER_DIR, filter_name + ".yml")) as handle:
-        return yaml.safe_load(handle)
-
-
-@pytest.mark.parametrize("filter_name", FILTER_NAMES)
-def test_doc_sidecar_describes_the_filter(filter_name):
-    doc = load_doc(filter_name)
-    assert sorted(doc) == ["DOCUMENTATION", "EXAMPLES", "RETURN"]
-    documentation = doc["DOCUMENTATION"]
-    assert documentation["name"] == filter_name
-    assert documentation["short_description"]
-    assert "_value" in doc["RETURN"]
-    parameters = list(inspect.signature(getattr(naming_filters, filter_name)).parameters.values())
-    positional = [option.strip() for option in documentation["positional"].split(",")]
-    assert positional == ["_input"] + [parameter.name for parameter in parameters[1:]]
-    assert sorted(documentation["options"]) == sorted(positional)
-    assert documentation["options"]["_input"]["required"] is True
-    for parameter in parameters[1:]:
-        option = documentation["options"][parameter.name]
-        assert option["default"] == parameter.default
-        if "choices" in option:
-            assert parameter.default in option["choices"]
-
-
-def documented_examples():
-    """(filter, expected, expression) for each example in the sidecars: a '# <expected>' comment above a line."""
-    examples = []
-    for filter_name in FILTER_NAMES:
-        expected = None
-        for line in load_doc(filter_name)["EXAMPLES"].splitlines():
-            line = line.strip()
-            if line.startswith("#"):
-                expected = line[1:].strip()
-            elif "{{" in line and expected is not None:
-                expression = line.split(":", 1)[1].strip().strip('"')
-                examples.append(pytest.param(filter_name, expected, expression, id="%s: %s" % (filter_name, expression)))
-                expected = None
-    return examples
-
-
-def expected_value(comment):
-    try:
-        return json.loads(comment)
-    except ValueError:
-        first = comment.split()[0]
-        try:
-            return json.loads(first)
-        except ValueError:
-            return first
-
-
-@pytest.mark.parametrize("filter_name, comment, expression", documented_examples())
-def test_documented_examples_give_what_they_say(filter_name, comment, expression):
-    environment = NativeEnvironment()
-    environment.filters.update(("alletra.storage." + name, function) for name, function in FILTERS.items())
-    assert environment.from_string(expression).render() == expected_value(comment)
-
-
-def test_every_filter_has_a_checked_example():
-    assert set(example.values[0] for example in documented_examples()) == set(FILTER_NAMES)
