@@ -152,6 +152,7 @@ def run_as_systemd(service):
 
 
 def test_cron_entry_takes_snapshots_by_pattern_with_expiry_and_goes_away(playbook, sim, sim_admin, volumes, dirs):
+    dirs["play"] = dirs["env"]  # the default: one folder
     schedule = dict(alletra_volume=VOLUME, snapshots_schedule="*/15 8-17 * * MON-FRI, @weekly", snapshots_expiry="1d 2H",
                     alletra_schedule_backend="cron")
     run = playbook(PLAYBOOK, extra_args=extra_vars(dirs, **schedule), inventory=INVENTORY)
@@ -186,10 +187,9 @@ def test_systemd_timer_by_lxd_uuid_previewed_then_installed_and_run(playbook, si
     schedule = dict(volume_uuid=VOLUME_UUID.upper(), volume_type="custom", content_type="block",
                     snapshots_schedule="@daily, 0 0 1,15 * sun", snapshots_pattern="auto-%d", snapshots_expiry="2w",
                     alletra_schedule_backend="systemd")
-    dirs["play"] = dirs["env"]  # the default: one folder
     name = "alletra-snapshot-lxd-pool-" + VOLUME_UUID
     service, timer = dirs["systemd"] / (name + ".service"), dirs["systemd"] / (name + ".timer")
-    env_file, ca_file, play = dirs["env"] / (name + ".env"), dirs["env"] / (name + "-ca.pem"), dirs["env"] / (name + ".yml")
+    env_file, ca_file, play = dirs["env"] / (name + ".env"), dirs["env"] / (name + "-ca.pem"), dirs["play"] / (name + ".yml")
 
     stale_cron = dirs["cron"] / name  # as if this volume's schedule had been a cron entry
     stale_cron.write_text("0 0 * * * root true\n")
@@ -241,7 +241,9 @@ def another_volumes_schedule(dirs):
      "Check the pool, the volume, the pattern and the expiry on the array (nothing is created)", ["'data02' is not a volume of pool"]),
     (dict(snapshots_schedule="@daily"), another_volumes_schedule, "Check that the name is not another volume's schedule",
      ["is the schedule of another volume (pool=lxd volume=pool-data01); set alletra_schedule_name"]),
-], ids=["schedule", "volume", "name"])
+    (dict(snapshots_schedule="@daily", snapshots_pattern="snap", snapshots_expiry="3x"), None, "Check the variables before anything changes",
+     ["snapshots_pattern must hold %d once", "template, got snap", "snapshots_expiry must be LXD's snapshots.expiry", "got 3x;"]),
+], ids=["schedule", "volume", "name", "pattern and expiry"])
 def test_bad_input_fails_before_anything_is_written(playbook, sim_admin, volumes, dirs, variables, arrange, task, words):
     if arrange:
         arrange(dirs)
