@@ -16,6 +16,7 @@ import os
 import pathlib
 import re
 import shlex
+import shutil
 import stat
 import subprocess
 
@@ -219,6 +220,10 @@ def test_systemd_timer_by_lxd_uuid_previewed_then_installed_and_run(playbook, si
         ALLETRA_WSAPI_URL=sim.url, ALLETRA_USERNAME=sim.user, ALLETRA_PASSWORD=PASSWORD, ALLETRA_CA_PATH=str(ca_file),
         ANSIBLE_COLLECTIONS_PATH=os.environ["ANSIBLE_COLLECTIONS_PATH"])
     assert ca_file.read_text() == pathlib.Path(sim.ca_path).read_text()
+    if shutil.which("systemd-analyze"):
+        verified = subprocess.run(["systemd-analyze", "verify", "--man=no", str(timer), str(service)], capture_output=True, text=True,
+                                  timeout=60, check=False)
+        assert verified.returncode == 0 and not verified.stderr, verified.stderr
 
     job = run_as_systemd(service)
     assert job.returncode == 0, job.stdout[-3000:] + job.stderr[-3000:]
