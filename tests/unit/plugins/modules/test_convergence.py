@@ -20,6 +20,8 @@ POOL = "lxd-pool"
 SOURCE = "u-5a2504b06a6c48498ee7ddb0b674fd14-b"
 DEST_UUID = "0c6f1d1e-8a47-4a39-9d55-3b0c1f6a2e11"
 
+# How long an array task takes in the run with a fault: still running when it is first polled.
+TASK_SECONDS = 0.05
 FAULTS = {
     "5xx": dict(status=500, code=1, desc="internal server error"),
     "dropped": dict(drop=True),
@@ -108,14 +110,18 @@ def orphans(state):
 
 
 def prepared(sim, sim_admin, scenario):
-    """A fresh array with the scenario's set-up; returns the run function for the test's module."""
+    """A fresh array with the scenario's set-up; returns the run function for the test's module.
+
+    Array tasks end at once in the set-up, the clean run and the re-run (no poll waits); the run
+    with a fault gets tasks that take TASK_SECONDS, so its fault meets copies and restores in progress.
+    """
     args = connection_args(sim)
 
     def run(module, module_args, timeout=10):
         return run_in_process(module, dict(args, timeout=timeout, **module_args))
 
     sim_admin.reset()
-    sim_admin.config(task_seconds=0.05)
+    sim_admin.config(task_seconds=0)
     sim_admin.seed({"cpgs": [{"name": "SSD_r6", "capacityMiB": 4 * 1024 * 1024}]})
     scenario.setup(lambda module, module_args: ok(run(module, module_args)), sim_admin)
     sim_admin.reset_counters()
@@ -157,11 +163,14 @@ def test_a_rerun_converges_after_a_fault_at_any_step(sim, sim_admin, name, fault
         where = "%s %s (after %d) with %s" % (method, path, skip, fault)
         run = prepared(sim, sim_admin, scenario)
         sim_admin.faults(dict(FAULTS[fault], method=method, path=path, count=1, skip=skip))
+        sim_admin.config(task_seconds=TASK_SECONDS)
+        # The smallest timeout the module takes: a late answer is given up on after 1 s.
         first = run(scenario.module, scenario.args, timeout=1)
         assert not sim_admin.armed_faults(), "the run never sent " + where
         assert first.get("failed") or not first.get("msg"), where
         assert sim_admin.counters()["sessions_open"] == 0, "session left open after " + where
         sim_admin.clear_faults()
+        sim_admin.config(task_seconds=0)
         second = run(scenario.module, scenario.args)
         assert not second.get("failed"), "re-run after %s failed: %s (first run: %s)" % (where, second.get("msg"), first.get("msg"))
         state = array_state(sim_admin)
