@@ -51,9 +51,7 @@ VENV_STAMP := $(VENV)/.stamp-requirements
 SIM_STAMP := $(VENV)/.stamp-simulator
 DL_STAMP := build/dl/.stamp
 DEPS_STAMP := $(TREE)/.stamp-collections
-# tests/playbooks first: its long tests start at once on both workers and the short ones fill the
-# end, instead of one long test running alone at the end (worksteal evens out what is left).
-PYTEST_DIRS = $(wildcard tests/playbooks simulator/tests tests/unit tests/fabric)
+PYTEST_DIRS = $(wildcard simulator/tests tests/unit tests/fabric tests/playbooks)
 
 .PHONY: help apt-deps venv tree sanity lint molecule build docs pytest test test-fast sim demo bench clean distclean
 
@@ -157,7 +155,7 @@ docs: tree
 PYTEST_ARGS ?=
 pytest: tree
 	@if [ -z "$(PYTEST_DIRS)" ]; then echo "pytest: no test directory yet"; exit 0; fi; \
-	rc=0; $(PY) -m pytest -n auto --dist worksteal --durations=15 $(PYTEST_ARGS) $(PYTEST_DIRS) || rc=$$?; \
+	rc=0; $(PY) -m pytest -n auto --durations=15 $(PYTEST_ARGS) $(PYTEST_DIRS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest: no tests collected yet"; rc=0; fi; exit $$rc
 
 # The edit loop: the simulator, logic and every module's main() in-process; no ansible-playbook,
