@@ -67,7 +67,7 @@ help:
 	@echo "make build     build the collection, install it offline, render every module's doc"
 	@echo "make docs      docs/modules/ again from the modules' own documentation (antsibull-docs)"
 	@echo "make pytest    simulator/tests, tests/unit, tests/playbooks (PYTEST_ARGS=... to pass more)"
-	@echo "make bench     benchmarks against the simulator; figures to benchmarks/results/latest.json"
+	@echo "make bench     benchmarks against the simulator; figures to benchmarks/results.md and results/latest.json"
 	@echo "make sim       run the simulator on https://$(SIM_LISTEN) (user $(SIM_USER), password \$$SIM_PASSWORD)"
 	@echo "make apt-deps  install APT_PACKAGES (only with CI=true)"
 	@echo "make clean     remove build/ and test caches; make distclean also removes .venv"
