@@ -53,11 +53,12 @@ DL_STAMP := build/dl/.stamp
 DEPS_STAMP := $(TREE)/.stamp-collections
 PYTEST_DIRS = $(wildcard simulator/tests tests/unit tests/fabric tests/playbooks)
 
-.PHONY: help apt-deps venv tree sanity lint molecule build docs pytest test test-fast sim demo bench clean distclean
+.PHONY: help apt-deps venv tree checks sanity lint molecule build docs pytest test test-fast sim demo bench clean distclean
 
 help:
 	@echo "make demo      the whole lifecycle (playbooks/lifecycle.yml) against the simulator and the emulated fabric"
-	@echo "make test      everything CI runs: venv tree sanity lint molecule build pytest"
+	@echo "make test      everything CI runs: venv, tree, then pytest with sanity lint molecule build beside it"
+	@echo "make checks    sanity lint molecule build, one after another, logs in build/logs"
 	@echo "make test-fast the edit loop: simulator, unit and in-process module tests (no playbooks, no sanity)"
 	@echo "make venv      .venv with requirements/ci.txt and the simulator (editable)"
 	@echo "make tree      copy the collection and its dependencies to build/tree"
@@ -82,19 +83,21 @@ else
 	else echo "apt-deps: missing $$missing; run: sudo apt-get install -y $$missing"; exit 1; fi
 endif
 
-# The venv is rebuilt from scratch whenever the pinned requirements change.
-# pip prints one line a package (no progress bars, no silent minute).
-$(VENV_STAMP): requirements/ci.txt
+# The venv is rebuilt from scratch whenever the pinned requirements change. pip installs only uv
+# (requirements/bootstrap.txt); uv installs the tool chain in parallel and prints a line a package.
+UV := $(BIN)/uv
+$(VENV_STAMP): requirements/ci.txt requirements/bootstrap.txt
 	rm -rf $(VENV)
-	@echo "venv: creating $(VENV) with $(PYTHON_BASE) and the pinned tool chain (requirements/ci.txt, about a minute)"
+	@echo "venv: creating $(VENV) with $(PYTHON_BASE) and the pinned tool chain (requirements/ci.txt, about 15 s)"
 	$(PYTHON_BASE) -m venv $(VENV)
-	$(PY) -m pip install --progress-bar off -r requirements/ci.txt 2>&1 | sed -u -n -E '/^(Collecting|Processing|Successfully installed|ERROR)/p'
-	@$(PY) -m pip check >/dev/null || { $(PY) -m pip check; echo "venv: the installed tool chain is inconsistent" >&2; exit 1; }
+	$(PY) -m pip install --progress-bar off -q -r requirements/bootstrap.txt
+	$(UV) pip install --python $(PY) --no-config -r requirements/ci.txt
+	@$(UV) pip check --python $(PY) >/dev/null || { $(UV) pip check --python $(PY); echo "venv: the installed tool chain is inconsistent" >&2; exit 1; }
 	touch $@
 
 $(SIM_STAMP): $(VENV_STAMP) $(wildcard simulator/pyproject.toml)
 	@test -f simulator/pyproject.toml || { echo "venv: simulator/pyproject.toml is missing: the simulator package is part of the tool chain" >&2; exit 1; }
-	$(PY) -m pip install --progress-bar off -q -e simulator
+	$(UV) pip install --python $(PY) --no-config -q -e simulator
 	@echo "venv: simulator installed (alletra-sim)"
 	touch $@
 
@@ -124,9 +127,11 @@ sanity: tree
 lint: tree
 	cd $(COLL) && ansible-lint --offline --project-dir . --nocolor
 
+# The scenario runs the role on this machine; so does one playbook test (it takes the same lock).
+HOST_LOCK := $(CURDIR)/build/host-role.lock
 molecule: tree
 	@if ls $(COLL)/extensions/molecule/*/molecule.yml >/dev/null 2>&1; then \
-		cd $(COLL) && molecule test --all; \
+		cd $(COLL) && flock $(HOST_LOCK) molecule test --all; \
 	else echo "molecule: no scenario under extensions/molecule"; fi
 
 build: tree
@@ -155,7 +160,7 @@ docs: tree
 PYTEST_ARGS ?=
 pytest: tree
 	@if [ -z "$(PYTEST_DIRS)" ]; then echo "pytest: no test directory yet"; exit 0; fi; \
-	rc=0; $(PY) -m pytest -n auto --durations=15 $(PYTEST_ARGS) $(PYTEST_DIRS) || rc=$$?; \
+	rc=0; $(PY) -m pytest -n auto --maxschedchunk 1 --durations=15 $(PYTEST_ARGS) $(PYTEST_DIRS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest: no tests collected yet"; rc=0; fi; exit $$rc
 
 # The edit loop: the simulator, logic and every module's main() in-process; no ansible-playbook,
@@ -163,7 +168,32 @@ pytest: tree
 test-fast: tree
 	$(PY) -m pytest -n auto --durations=5 -m "not slow" simulator/tests tests/unit tests/fabric
 
-test: apt-deps venv tree sanity lint molecule build pytest
+# `make test`: the checks run one after another in the background, each into build/logs/<check>.log
+# with one line when it ends, while pytest runs in the foreground (on 2 cores, neither keeps both
+# busy alone). A failed check's log is printed once pytest is done; any failure fails the target.
+CHECKS := sanity lint molecule build
+LOGS := build/logs
+checks: tree
+	@mkdir -p $(LOGS); rc=0; \
+	for check in $(CHECKS); do \
+		start=$$(date +%s); \
+		if $(MAKE) --no-print-directory $$check > $(LOGS)/$$check.log 2>&1; then result=passed; else result=FAILED; rc=1; fi; \
+		echo "$$result" > $(LOGS)/$$check.result; \
+		echo "[checks] $$check $$result in $$(( $$(date +%s) - start )) s ($(LOGS)/$$check.log)"; \
+	done; exit $$rc
+
+test: apt-deps venv tree
+	@rm -rf $(LOGS) && mkdir -p $(LOGS)
+	@echo "test: $(CHECKS) run in the background (a line each when done), pytest meanwhile"
+	@$(MAKE) --no-print-directory checks & lane=$$!; \
+	rc=0; $(MAKE) --no-print-directory pytest || rc=$$?; \
+	wait $$lane || true; \
+	for check in $(CHECKS); do \
+		if [ "$$(cat $(LOGS)/$$check.result 2>/dev/null)" != passed ]; then \
+			rc=1; echo; echo "test: $$check failed; its log ($(LOGS)/$$check.log):"; cat $(LOGS)/$$check.log; \
+		fi; \
+	done; \
+	if [ $$rc -eq 0 ]; then echo "test: pytest and $(CHECKS) passed"; fi; exit $$rc
 
 sim: venv
 	alletra-sim --listen $(SIM_LISTEN) --tls-dir $(SIM_TLS_DIR) --user $(SIM_USER) --password "$$SIM_PASSWORD"

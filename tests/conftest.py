@@ -196,3 +196,26 @@ def pytest_sessionfinish(session, exitstatus):
         session.config.pluginmanager.get_plugin("terminalreporter").write_line(
             "tests left these on the machine:\n  " + "\n  ".join(left), red=True)
         session.exitstatus = 1
+
+
+# The slowest tests start first, so that the xdist workers end together: with --maxschedchunk 1
+# (Makefile) a worker holds at most two tests ahead, and a 100-second test that starts last would
+# leave the other worker idle for most of it. Then the other playbook tests, the fault matrix
+# (marked slow), and the rest; each group keeps its collection order.
+SLOWEST = (
+    "tests/playbooks/test_lifecycle_playbooks.py::test_attach_reconnect_detach_with_the_initiator_role",
+    "tests/playbooks/test_awx.py::test_a_job_runs_as_awx_runs_it",
+)
+
+
+def _start_rank(item):
+    if item.nodeid in SLOWEST:
+        return SLOWEST.index(item.nodeid)
+    if item.nodeid.startswith("tests/playbooks/"):
+        return len(SLOWEST)
+    return len(SLOWEST) + (1 if item.get_closest_marker("slow") else 2)
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Orders the run's items by _start_rank (a stable sort)."""
+    items.sort(key=_start_rank)

@@ -93,3 +93,19 @@ def playbook(ansible_env, tmp_path, sim_admin):
         return first
 
     return run
+
+
+@pytest.fixture
+def host_role_lock():
+    """Held while a test runs the initiator role on this machine: `make molecule` (beside pytest in
+    `make test`) takes the same lock, so neither sees the other's changes to the machine."""
+    import fcntl
+
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "build", "host-role.lock")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -38,7 +38,7 @@ def mounted(path):
         return [line.split()[0] for line in handle if line.split()[1] == str(path)]
 
 
-def test_attach_reconnect_detach_with_the_initiator_role(playbook, fabric, sim, sim_admin, array, cpg, tmp_path):
+def test_attach_reconnect_detach_with_the_initiator_role(host_role_lock, playbook, fabric, sim, sim_admin, array, cpg, tmp_path):
     sim_admin.config(task_seconds=0.05)
     env = dict(fabric, ALLETRA_FABRIC_IQN=IQN)
     mnt, state = tmp_path / "mnt", tmp_path / "state"
