@@ -79,8 +79,8 @@ def volume_cases():
         case(where, "bad state", dict(volume, state="gone"), ["state", "one of", "present, absent", "gone"]),
         case(where, "copy_snapshots without source", dict(volume, copy_snapshots=True), ["copy_snapshots", "missing", "source"]),
         case(where, "source_snapshot without source", dict(volume, source_snapshot="s0"), ["source_snapshot", "source"]),
-        case(where, "source_snapshot and copy_snapshots", dict(pool=POOL, name="v2", source=dict(name="v1"), source_snapshot="s0",
-                                                                copy_snapshots=True),
+        case(where, "source_snapshot and copy_snapshots",
+             dict(pool=POOL, name="v2", source=dict(name="v1"), source_snapshot="s0", copy_snapshots=True),
              ["source_snapshot|copy_snapshots", "mutually exclusive"]),
         case(where, "bad source uuid", dict(volume, source=dict(uuid="xyz")), ["source", "'xyz'", "give 32 hex digits"]),
     ]

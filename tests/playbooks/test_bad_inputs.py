@@ -93,21 +93,22 @@ def failed_results(run, play_name):
 
 
 def record_session_keys(sim, monkeypatch):
-    """Every session key the simulator hands out from now on."""
+    """Every session key the simulator hands out from now on (the answers to POST /api/v1/credentials)."""
     keys = []
-    login = sim._login  # pylint: disable=protected-access
+    handle = sim.handle
 
-    def recording_login(body, client):
-        answer = login(body, client)
-        keys.append(answer[1]["key"])
+    def recording_handle(method, raw_path, *args):
+        answer = handle(method, raw_path, *args)
+        if method == "POST" and raw_path.rstrip("/") == "/api/v1/credentials" and isinstance(answer[1], dict) and answer[1].get("key"):
+            keys.append(answer[1]["key"])
         return answer
 
-    monkeypatch.setattr(sim, "_login", recording_login)
+    monkeypatch.setattr(sim, "handle", recording_handle)
     return keys
 
 
-def test_bad_inputs_through_the_engine_at_vvv_fail_cleanly_and_show_no_secret(ansible_env, sim, sim_admin, array, cpg, tmp_path,
-                                                                             monkeypatch):
+def test_bad_inputs_through_the_engine_at_vvv_fail_cleanly_and_show_no_secret(
+        ansible_env, sim, sim_admin, array, cpg, tmp_path, monkeypatch):
     array.call("POST", "/volumesets", {"name": POOL, "comment": "alletra.storage:v1 cpg=%s naming=lxd" % cpg})
     array.call("POST", "/volumes", {"name": "v1", "cpg": cpg, "sizeMiB": 1024, "tpvv": True})
     array.call("PUT", "/volumesets/" + POOL, {"action": 1, "setmembers": ["v1"]})
