@@ -64,7 +64,11 @@ def array_name(pool, name=None, uuid=None, volume_type=None, content_type=None, 
 
 
 def get_volume(client, name):
-    return client.get_or_none("/volumes/" + name, NON_EXISTENT_VOL)
+    """The volume ``name``, or None; a name the array refuses even to look up fails naming the fix."""
+    try:
+        return client.get_or_none("/volumes/" + name, NON_EXISTENT_VOL)
+    except WsapiError as err:
+        raise name_refused(err, name) or err
 
 
 def find_member(client, pool, name, field="name"):
@@ -105,13 +109,25 @@ def volume_comment(pool_name, run_id, copy_of=None):
     return " ".join(words)
 
 
-def create_refused(err, name, field="name"):
-    """A create the array refused for the name or the space, told in terms of the task's parameters."""
+def name_refused(err, name, field="name"):
+    """A name the array refused (too long, characters), told in terms of the task's parameters; else None."""
     if err.code == INV_INPUT_EXCEEDS_LENGTH:
-        return ModuleFailure("%s: the array refuses %r as too long (%d characters): %s" % (field, name, len(name), err.desc),
+        # A name LXD's scheme made is fixed by the pool's scheme, not by the task.
+        fix = "keep LXD's names in a pool made with naming: compact" if naming.decode_name(name) else "give a shorter name"
+        return ModuleFailure("%s: the array refuses %r as too long (%d characters: %s). Arrays before Alletra MP (OS 10) take "
+                             "at most 31 characters, 27 for a pool's volume set: %s" % (field, name, len(name), err.desc, fix),
                              wsapi_error=err.as_dict())
     if err.code == INV_INPUT_ILLEGAL_CHAR:
-        return ModuleFailure("%s: the array refuses characters of %r: %s" % (field, name, err.desc), wsapi_error=err.as_dict())
+        return ModuleFailure("%s: the array refuses characters of %r (%s): use letters, digits, '.', '_' or '-'" % (
+            field, name, err.desc), wsapi_error=err.as_dict())
+    return None
+
+
+def create_refused(err, name, field="name"):
+    """A create the array refused for the name or the space, told in terms of the task's parameters."""
+    refused = name_refused(err, name, field)
+    if refused:
+        return refused
     if err.code == NO_SPACE:
         return ModuleFailure("size: the CPG has no space for %r: %s" % (name, err.desc), wsapi_error=err.as_dict())
     return None

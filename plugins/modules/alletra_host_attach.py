@@ -526,7 +526,8 @@ def action(module, client, plan):
         return absent(module, client, plan, pool, name, host_side)
     volume = find_member(client, pool, name)
     if volume is None:
-        raise ModuleFailure("pool %r has no volume %r: create it first with alletra.storage.alletra_volume" % (pool["name"], name))
+        raise ModuleFailure("%s: pool %r has no volume %r: create it first with alletra.storage.alletra_volume" % (
+            "name" if params["name"] is not None else "uuid", pool["name"], name))
     if volume.get("stray"):
         raise ModuleFailure("volume %r was left outside pool %r by a run that stopped part-way: run "
                             "alletra.storage.alletra_volume for it first" % (name, pool["name"]))

@@ -238,7 +238,8 @@ def resolve(module, client, pool):
     parent_name = array_name(pool, params["volume"], params["volume_uuid"], params["volume_type"], params["content_type"], field="volume")
     parent = get_volume(client, parent_name)
     if parent is None or parent_name not in pool["members"]:
-        raise ModuleFailure("volume: %r is not a volume of pool %r" % (parent_name, pool["name"]))
+        raise ModuleFailure("volume: %r is not a volume of pool %r: name one of its volumes, or create it first with "
+                            "alletra.storage.alletra_volume" % (parent_name, pool["name"]))
     existing = direct_snapshots(client, parent_name)
     user_name = params["name"]
     if user_name is None:
@@ -314,7 +315,8 @@ def send_promote(client, snapshot_name, promote, timeout):
 def restored(module, client, pool):
     parent, user_name, dummy_name_on_array, snapshot, existing = resolve(module, client, pool)
     if snapshot is None:
-        raise ModuleFailure("name: volume %r has no snapshot %r to restore" % (parent["name"], user_name))
+        raise ModuleFailure("name: volume %r has no snapshot %r to restore: name one of its snapshots: %s" % (
+            parent["name"], user_name, ", ".join(user_name_of(s) for s in existing) or "it has none"))
     vluns = vluns_of(client, parent["name"]) + pool_exports(client, pool["name"])
     if vluns and not module.params["force"]:
         raise ModuleFailure(
@@ -372,7 +374,7 @@ def check(params):
     if params["pattern"] is not None and params["state"] != "present":
         raise ModuleFailure("pattern: only used to create a snapshot (state: present); name the snapshot to %s it" % params["state"])
     if params["pattern"] is not None and "%d" not in params["pattern"]:
-        raise ModuleFailure("pattern: %r has no %%d placeholder for the snapshot number" % params["pattern"])
+        raise ModuleFailure("pattern: %r has no %%d placeholder for the snapshot number: add one, for example snap%%d" % params["pattern"])
     # An argument_spec has no range check for integers.
     if params["task_timeout"] <= 0:
         raise ModuleFailure("task_timeout: must be a positive number of seconds, got %s" % params["task_timeout"])
