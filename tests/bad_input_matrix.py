@@ -31,7 +31,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from outcomes import free_port
 
-Case = collections.namedtuple("Case", "id where options words array engine xfail")
+Case = collections.namedtuple("Case", "id where options words array engine")
 
 UUID = "5a2504b0-6a6c-4849-8ee7-ddb0b674fd14"
 WRONG_PASSWORD = "Wr0ng-Pa55word"
@@ -39,12 +39,10 @@ POOL = "lxd-pool"
 # A volume set marked as a pool with LXD's names on an array limited to 31 characters, as a pool
 # made before alletra_pool refused that would be.
 OLD_LXD_POOL = "old-lxd-pool"
-# Why a case may fail on this branch: the words it expects come with another change.
-TRANSPORT_REWRITE = "wsapi.py transport rewrite: a non-WSAPI answer fails with 'not a WSAPI' and names wsapi_url"
 
 
-def case(where, case_id, options, words, array="mp", engine=False, xfail=None):
-    return Case(case_id, where, options, words, array, engine, xfail)
+def case(where, case_id, options, words, array="mp", engine=False):
+    return Case(case_id, where, options, words, array, engine)
 
 
 def volume_cases():
@@ -172,10 +170,8 @@ def connection_cases():
         case(where, "untrusted certificate (system CAs)", dict(ca_path=""), ["certificate", "Set ca_path", "validate_certs"], engine=True),
         case(where, "untrusted certificate (another CA)", dict(ca_path="{other_ca}"), ["certificate", "Set ca_path", "validate_certs"]),
         case(where, "ca_path that does not exist", dict(ca_path="/nonexistent/ca.pem"), ["ca_path", "must be the PEM file"]),
-        case(where, "non-WSAPI server answering HTML 200", dict(wsapi_url="{html}/ok"), ["not a WSAPI", "wsapi_url"], engine=True,
-             xfail=TRANSPORT_REWRITE),
-        case(where, "non-WSAPI server answering HTML 404", dict(wsapi_url="{html}/missing"), ["not a WSAPI", "wsapi_url"],
-             xfail=TRANSPORT_REWRITE),
+        case(where, "non-WSAPI server answering HTML 200", dict(wsapi_url="{html}/ok"), ["not a WSAPI", "wsapi_url"], engine=True),
+        case(where, "non-WSAPI server answering HTML 404", dict(wsapi_url="{html}/missing"), ["not a WSAPI", "wsapi_url"]),
     ]
 
 

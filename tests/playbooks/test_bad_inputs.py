@@ -11,9 +11,7 @@ its own check. Every case fails with its words and no traceback; neither the pas
 wrong password, nor any session key the simulator handed out shows anywhere in the output; the
 array is unchanged object by object and the host is not changed.
 
-Every module case also runs in-process (tests/unit/plugins/modules/test_bad_inputs_in_process.py),
-where the cases of a non-WSAPI server check their words (xfail until the wsapi.py transport
-rewrite); here they must fail cleanly, with no secret shown.
+Every module case also runs in-process (tests/unit/plugins/modules/test_bad_inputs_in_process.py).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -124,8 +122,7 @@ def test_bad_inputs_through_the_engine_at_vvv_fail_cleanly_and_show_no_secret(
     whole = playbook_run_case()
     assert_clean_failure(run["Check volume_steps and what the steps need"], *whole.words)
     for case in [case for case in module_cases() if case.engine]:
-        # The words of the non-WSAPI cases come with the wsapi.py transport rewrite (xfail in-process).
-        assert_clean_failure(run[case.id], *([] if case.xfail else case.words))
+        assert_clean_failure(run[case.id], *case.words)
     for play_name, cases in (("role", role_cases()), ("playbooks", playbook_cases())):
         failed, results = failed_results(run, play_name)
         assert len(failed) == len(cases), [result.get("msg") for result in failed]

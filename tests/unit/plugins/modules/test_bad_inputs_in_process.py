@@ -69,9 +69,7 @@ def html_url(sim_tls_dir):
 
 
 def params():
-    return [pytest.param(case, id="%s: %s" % (case.where, case.id),
-                         marks=[pytest.mark.xfail(strict=False, reason=case.xfail)] if case.xfail else [])
-            for case in module_cases()]
+    return [pytest.param(case, id="%s: %s" % (case.where, case.id)) for case in module_cases()]
 
 
 @pytest.mark.parametrize("case", params())
