@@ -468,6 +468,13 @@ class Copy(object):
             raise WsapiTaskError("%s; it was cancelled" % err, task=err.task)
 
 
+def no_space_to_grow(volume, size_mib):
+    """What a grow refused for want of space says: the volume, both sizes, the CPG, the fix."""
+    cpg, old_size = volume.get("userCPG"), naming.format_mib(volume["sizeMiB"])
+    return ("size: CPG %s has no space to grow volume %r from %s to %s; it keeps %s. Free space in CPG %s or give a "
+            "smaller size" % (cpg, volume["name"], old_size, naming.format_mib(size_mib), old_size, cpg))
+
+
 def grow(client, volume, size_mib):
     """Grow ``volume`` to ``size_mib``. A grow adds to the size, so it is never sent twice blindly:
     a lost answer is settled by reading the size back."""
@@ -478,7 +485,7 @@ def grow(client, volume, size_mib):
             return
         except WsapiError as err:
             if not err.unanswered:
-                raise create_refused(err, name) or err
+                raise create_refused(err, name, space=no_space_to_grow(volume, size_mib)) or err
             now = (get_volume(client, name) or {}).get("sizeMiB")
             if now == size_mib:
                 return
