@@ -461,11 +461,12 @@ class Copy(object):
             if err.task is None or err.task.get("status") != TASK_ACTIVE:
                 raise
             # The copy outlived its timeout: stop it so the destination can be undone.
+            longer = "raise task_timeout (now %d s) for a copy that takes longer" % self.timeout
             try:
                 self.client.request("PUT", "/tasks/%s" % task_id, {"action": TASK_CANCEL})
             except WsapiError as cancel_error:
-                raise WsapiTaskError("%s; cancelling it failed: %s" % (err, cancel_error), task=err.task)
-            raise WsapiTaskError("%s; it was cancelled" % err, task=err.task)
+                raise WsapiTaskError("%s; cancelling it failed: %s; %s" % (err, cancel_error, longer), task=err.task)
+            raise WsapiTaskError("%s; it was cancelled: %s" % (err, longer), task=err.task)
 
 
 def no_space_to_grow(volume, size_mib):
