@@ -93,9 +93,9 @@ options:
     description:
       - Seconds to wait for the array's restore task (O(state=restored)), and for an earlier restore that keeps
         the volume busy.
-      - A restore task still running then is not stopped (a restore stopped half way would leave the volume
-        holding neither its data nor the snapshot's): the task fails, the volume keeps its data until the array's
-        task ends and then holds the snapshot's, and running the task again waits for it.
+      - A restore task still running then is not stopped, since a restore stopped half way would leave the volume
+        holding neither its data nor the snapshot's. The task fails; the volume keeps its data until the array's
+        task ends and then holds the snapshot's; running the task again waits for it.
     type: int
     default: 3600
 """
