@@ -117,8 +117,8 @@ def create_refused(err, name, field="name", space=None):
     if err.code == INV_INPUT_ILLEGAL_CHAR:
         return ModuleFailure("%s: the array refuses characters of %r: %s" % (field, name, err.desc), wsapi_error=err.as_dict())
     if err.code == NO_SPACE:
-        return ModuleFailure("%s (HTTP %s, WSAPI code %s: %s)" % (space or "the array has no space for %r" % name, err.status,
-                                                                 err.code, err.desc), wsapi_error=err.as_dict())
+        space = space or "the array has no space for %r" % name
+        return ModuleFailure("%s (HTTP %s, WSAPI code %s: %s)" % (space, err.status, err.code, err.desc), wsapi_error=err.as_dict())
     return None
 
 
