@@ -123,14 +123,25 @@ def name_refused(err, name, field="name"):
     return None
 
 
-def create_refused(err, name, field="name"):
-    """A create the array refused for the name or the space, told in terms of the task's parameters."""
+def create_refused(err, name, field="name", space=None):
+    """A create (or grow) the array refused for the name or the space, told in terms of the task's parameters.
+
+    ``space`` says, for a refusal for want of space (NO_SPACE), what needed how much of which CPG
+    and what to do; nothing was made or changed on the array then.
+    """
     refused = name_refused(err, name, field)
     if refused:
         return refused
     if err.code == NO_SPACE:
-        return ModuleFailure("size: the CPG has no space for %r: %s" % (name, err.desc), wsapi_error=err.as_dict())
+        space = space or "the array has no space for %r" % name
+        return ModuleFailure("%s (HTTP %s, WSAPI code %s: %s)" % (space, err.status, err.code, err.desc), wsapi_error=err.as_dict())
     return None
+
+
+def no_space_for(name, size_mib, cpg):
+    """What a create refused for want of space says: the volume, its size, the CPG, the fix."""
+    return ("size: CPG %s has no space for volume %r of %s; nothing was created. Free space in CPG %s or give a smaller "
+            "size" % (cpg, name, naming.format_mib(size_mib), cpg))
 
 
 def create_volume(client, pool, name, size_mib, copy_of=None):
@@ -148,7 +159,7 @@ def create_volume(client, pool, name, size_mib, copy_of=None):
         if err.code == EXISTENT_VOL:
             raise Raced(name)
         if not err.unanswered:
-            raise create_refused(err, name) or err
+            raise create_refused(err, name, space=no_space_for(name, size_mib, pool["cpg"])) or err
         volume = get_volume(client, name)
         if volume is None:
             raise err

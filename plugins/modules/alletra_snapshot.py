@@ -91,7 +91,11 @@ options:
     default: false
   task_timeout:
     description:
-      - Seconds to wait for the array's restore task.
+      - Seconds to wait for the array's restore task (O(state=restored)), and for an earlier restore that keeps
+        the volume busy.
+      - A restore task still running then is not stopped, since a restore stopped half way would leave the volume
+        holding neither its data nor the snapshot's. The task fails; the volume keeps its data until the array's
+        task ends and then holds the snapshot's; running the task again waits for it.
     type: int
     default: 3600
 """
@@ -207,7 +211,14 @@ from ansible_collections.alletra.storage.plugins.module_utils.volumes import (
     snapshots_of,
     volume_identity_spec,
 )
-from ansible_collections.alletra.storage.plugins.module_utils.wsapi import COPY_VIRTUAL, VOLUME_PROMOTE, VV_IN_TASK, WsapiError
+from ansible_collections.alletra.storage.plugins.module_utils.wsapi import (
+    COPY_VIRTUAL,
+    TASK_ACTIVE,
+    VOLUME_PROMOTE,
+    VV_IN_TASK,
+    WsapiError,
+    WsapiTaskError,
+)
 
 
 def snapshot_view(snapshot, pool_name):
@@ -333,11 +344,24 @@ def restored(module, client, pool):
             promote["online"] = True
         answer = send_promote(client, snapshot["name"], promote, module.params["task_timeout"])
         if answer.get("taskid"):
-            try:
-                restore["task"] = client.wait_task(answer["taskid"], timeout=module.params["task_timeout"])
-            except WsapiError as err:
-                raise ModuleFailure("restoring %r onto %r: %s" % (user_name, parent["name"], err), failed_step="restore task")
+            restore["task"] = wait_restore(client, answer["taskid"], user_name, parent["name"], module.params["task_timeout"])
     return restore
+
+
+def wait_restore(client, task_id, user_name, parent_name, timeout):
+    """Wait for the restore task. One that outlives ``timeout`` is left to finish: a promote stopped
+    half way would leave the volume holding neither its data nor the snapshot's."""
+    try:
+        return client.wait_task(task_id, timeout=timeout)
+    except WsapiTaskError as err:
+        if err.task is None or err.task.get("status") != TASK_ACTIVE:
+            raise ModuleFailure("restoring %r onto %r: %s" % (user_name, parent_name, err), failed_step="restore task")
+        raise ModuleFailure(
+            "restoring %r onto %r: %s. The restore goes on on the array: %r holds its data as it was until the task ends, "
+            "then %r's. Raise task_timeout (now %d s) to wait for it; running this task again waits for it too"
+            % (user_name, parent_name, err, parent_name, user_name, timeout), failed_step="restore task")
+    except WsapiError as err:
+        raise ModuleFailure("restoring %r onto %r: %s" % (user_name, parent_name, err), failed_step="restore task")
 
 
 def absent(module, client, pool):
