@@ -51,7 +51,7 @@ class SessionPeak(object):
         import requests
 
         with requests.Session() as http:
-            while not self.done.wait(0.1):
+            while not self.done.wait(0.25):
                 counters = http.get(self.sim.url + "/_sim/counters", timeout=10, verify=self.sim.ca_path).json()
                 self.peak = max(self.peak, counters["sessions_open"])
 
