@@ -271,7 +271,7 @@ def present(module, client, pool):
     params = module.params
     parent, user_name, name_on_array, snapshot, existing = resolve(module, client, pool)
     # A pattern's number that a parallel run takes meanwhile is settled when creating: the next number is tried.
-    numbered = params["pattern"] is not None and params["uuid"] is None
+    numbered = params["pattern"] is not None and params["uuid"] is None and not module.check_mode
     if snapshot is None:
         other = get_volume(client, name_on_array)
         if other is not None and other.get("copyOf") != parent["name"]:
