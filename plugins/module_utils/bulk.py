@@ -5,7 +5,7 @@
 """The bulk form: option ``volumes``, a list of volumes that one task manages in one WSAPI session,
 each item as the module's single form manages its one volume.
 
-``BulkForm`` builds the module and checks every item before any request; ``resolve`` names each
+``BulkForm`` builds the module and checks every item before any request; ``name_items`` names each
 item's volume once the pool is read and refuses duplicates; ``run_items`` runs the items, one failure
 undone and reported without stopping the others; ``Reads`` reads what the items need with a few
 queries instead of requests item by item.
@@ -136,14 +136,14 @@ def _set(value):
     return value
 
 
-def resolve(items, resolver):
-    """Call ``resolver(item)`` for each item (it sets what the item names, once the pool is read, and
+def name_items(items, namer):
+    """Call ``namer(item)`` for each item (it sets what the item names, once the pool is read, and
     returns a key that two items must not share, or None); a failure names the item. Nothing has
     changed on the array yet."""
     seen = {}
     for item in items:
         try:
-            key = resolver(item)
+            key = namer(item)
         except ModuleFailure as failure:
             raise ModuleFailure(item.prefixed(failure.msg), **failure.details)
         if key is not None and key in seen:

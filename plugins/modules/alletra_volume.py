@@ -238,7 +238,7 @@ deleted_snapshots:
 """
 
 from ansible_collections.alletra.storage.plugins.module_utils import naming
-from ansible_collections.alletra.storage.plugins.module_utils.bulk import ITEMS, BulkForm, resolve, run_items
+from ansible_collections.alletra.storage.plugins.module_utils.bulk import ITEMS, BulkForm, name_items, run_items
 from ansible_collections.alletra.storage.plugins.module_utils.exports import ExportReads, export_hosts
 from ansible_collections.alletra.storage.plugins.module_utils.module import ModuleFailure, Raced, result, run
 from ansible_collections.alletra.storage.plugins.module_utils.pools import check_pool_name, find_pool, marks, set_member
@@ -628,7 +628,7 @@ def refuse_conflicts(items, pool):
 
 def action(module, client, items):
     pool = find_pool(client, module.params["pool"], required=any(item.params["state"] == "present" for item in items))
-    resolve(items, lambda item: name_item(item, pool))
+    name_items(items, lambda item: name_item(item, pool))
     if pool:
         refuse_conflicts(items, pool)
     reads = VolumeReads(client, [item.name for item in items] if pool else [])
