@@ -98,6 +98,8 @@ class BulkForm(object):
         included (what it returns is the item's ``checked``). A bad item fails the module before any
         request, naming the item and the field."""
         given = module.params[ITEMS]
+        if given == []:
+            module.exit_json(changed=False, volumes=[], diff=dict(before={}, after={}))
         if given is None:
             return [self._checked(module, Item(module, dict((key, value) for key, value in module.params.items() if key != ITEMS)), check)]
         return [self._checked(module, Item(module, self._merged(module.params, options), index), check)

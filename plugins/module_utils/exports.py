@@ -224,6 +224,18 @@ def find_host_entity(client, initiator, mode):
     return next((host for host in client.members("/hosts") if has_initiator(host, initiator, mode)), None)
 
 
+def entity_on_path(vluns, initiator):
+    """The host entity ({name}) that a live path among ``vluns`` shows ``initiator`` on, or None.
+
+    The array names the initiator of each live path (``remoteName``), so an export the host uses
+    names its entity without a read of every host (an initiator belongs to one entity at most).
+    """
+    for vlun in vluns:
+        if vlun.get("active") and vlun.get("hostname") and (vlun.get("remoteName") or "").lower() == initiator.lower():
+            return dict(name=vlun["hostname"])
+    return None
+
+
 def lookup_host(client, host_name, mode, initiator):
     """The host entity of ``initiator``: found by initiator, else by the name ``<host_name>-<mode>``; None if neither.
 

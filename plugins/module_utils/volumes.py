@@ -64,6 +64,15 @@ def array_name(pool, name=None, uuid=None, volume_type=None, content_type=None, 
         raise ModuleFailure("%s: %s" % ("uuid" if "UUID" in str(err) else "content_type", err))
 
 
+def name_volume_item(item, pool):
+    """Name the volume of ``item`` (a task, or an item of its ``volumes``: bulk.Item) by its array name
+    in the pool's naming scheme (without a pool, any scheme checks the name); returns that name."""
+    params = item.params
+    item.name = array_name(pool or dict(naming="lxd"), params["name"], params["uuid"], params["volume_type"], params["content_type"])
+    item.names = (item.name,)
+    return item.name
+
+
 def get_volume(client, name):
     return client.get_or_none("/volumes/" + name, NON_EXISTENT_VOL)
 

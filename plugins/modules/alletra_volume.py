@@ -258,6 +258,7 @@ from ansible_collections.alletra.storage.plugins.module_utils.volumes import (
     delete_volume,
     find_member,
     get_volume,
+    name_volume_item,
     snapshots_of,
     undo_volume,
     volume_argument_spec,
@@ -605,14 +606,6 @@ def check(params):
     return size_mib
 
 
-def name_item(item, pool):
-    """The array name of the item's volume, in the pool's naming scheme (any scheme checks a name when there is no pool)."""
-    params = item.params
-    item.name = array_name(pool or dict(naming="lxd"), params["name"], params["uuid"], params["volume_type"], params["content_type"])
-    item.names = (item.name,)
-    return item.name
-
-
 def refuse_conflicts(items, pool):
     """A copy from a volume that another item of the task deletes is refused before anything changes."""
     deleted = dict((item.name, item.index) for item in items if item.params["state"] == "absent")
@@ -628,7 +621,7 @@ def refuse_conflicts(items, pool):
 
 def action(module, client, items):
     pool = find_pool(client, module.params["pool"], required=any(item.params["state"] == "present" for item in items))
-    name_items(items, lambda item: name_item(item, pool))
+    name_items(items, lambda item: name_volume_item(item, pool))
     if pool:
         refuse_conflicts(items, pool)
     reads = VolumeReads(client, [item.name for item in items] if pool else [])
