@@ -615,8 +615,8 @@ def refuse_conflicts(items, pool):
             continue
         source_name = array_name(pool, source["name"], source["uuid"], source["volume_type"], source["content_type"], field="source")
         if source_name in deleted:
-            raise ModuleFailure("%s: source: volume %r is deleted by %s[%d] of the same task; copy it in another task first"
-                                % (item.label, source_name, ITEMS, deleted[source_name]))
+            raise ModuleFailure(item.prefixed("source: volume %r is deleted by %s[%d] of the same task; copy it in another "
+                                              "task first" % (source_name, ITEMS, deleted[source_name])))
 
 
 def action(module, client, items):
