@@ -22,6 +22,7 @@ author:
 extends_documentation_fragment:
   - alletra.storage.alletra
   - alletra.storage.attributes
+  - alletra.storage.bulk
 options:
   pool:
     description:
@@ -30,11 +31,12 @@ options:
     required: true
   volume:
     description:
-      - Array name of the parent volume. Mutually exclusive with O(volume_uuid).
+      - Array name of the parent volume. Mutually exclusive with O(volume_uuid) and O(volumes).
     type: str
   volume_uuid:
     description:
       - LXD UUID of the parent volume; with O(volume_type) and O(content_type) it gives the parent's array name.
+      - Mutually exclusive with O(volumes).
     type: str
   volume_type:
     description:
@@ -96,69 +98,16 @@ options:
     default: 3600
   volumes:
     description:
-      - Snapshots of several volumes of O(pool) in one task and one WSAPI session (the bulk form); each item is managed as
-        the task manages the one snapshot of the volume that O(volume) or O(volume_uuid) names, with the same check mode,
-        diff and idempotence.
-      - An item names its parent with O(volumes[].volume) or O(volumes[].volume_uuid); an option it leaves out takes the
-        task's value of the same name (for example O(name), O(pattern), O(expiry) or O(state)), or that option's default.
-        An item that sets O(volumes[].name) or O(volumes[].pattern) takes neither of them from the task.
-      - Every item is checked before anything changes (names, patterns, expiries, UUIDs, two items naming one snapshot); one
-        bad item fails the task, naming the item and the option.
-      - The items run in order, and what they read of the array is read once for all of them. An item that fails is undone
-        as a single snapshot's failure is, the others stay done, and the task fails naming each failed item and its error.
-      - The diff holds the snapshots that changed, as C(<parent array name>/<snapshot name>).
-      - Mutually exclusive with O(volume) and O(volume_uuid).
+      - Snapshots of several volumes of O(pool) in one task (the bulk form), each managed as the task manages the one
+        snapshot of the volume of O(volume) or O(volume_uuid). Mutually exclusive with O(volume) and O(volume_uuid).
+      - Each item is a dict of the options O(volume) or O(volume_uuid), O(volume_type), O(content_type), O(name) or
+        O(pattern), O(uuid), O(expiry), O(read_only), O(state) and O(force), with their meaning and values here. An option
+        an item leaves out takes the task's value, or its default; an item that sets O(name) or O(pattern) takes neither
+        from the task. Items with a pattern for one parent are numbered one after the other.
+      - The diff names each snapshot C(<parent array name>/<snapshot name>). The notes say how the items run.
     type: list
     elements: dict
     version_added: 0.3.0
-    suboptions:
-      volume:
-        description:
-          - Array name of the parent volume, as O(volume). Mutually exclusive with O(volumes[].volume_uuid).
-        type: str
-      volume_uuid:
-        description:
-          - LXD UUID of the parent volume, as O(volume_uuid). Mutually exclusive with O(volumes[].volume).
-        type: str
-      volume_type:
-        description:
-          - As O(volume_type), for this item.
-        type: str
-        choices: [container, virtual-machine, image, custom]
-      content_type:
-        description:
-          - As O(content_type), for this item.
-        type: str
-        choices: [filesystem, block, iso]
-      name:
-        description:
-          - As O(name), for this item. Mutually exclusive with O(volumes[].pattern).
-        type: str
-      uuid:
-        description:
-          - As O(uuid), for this item.
-        type: str
-      pattern:
-        description:
-          - As O(pattern), for this item. Items with a pattern for the same parent are numbered one after the other.
-        type: str
-      expiry:
-        description:
-          - As O(expiry), for this item.
-        type: str
-      read_only:
-        description:
-          - As O(read_only), for this item.
-        type: bool
-      state:
-        description:
-          - As O(state), for this item.
-        type: str
-        choices: [present, absent, restored]
-      force:
-        description:
-          - As O(force), for this item.
-        type: bool
 """
 
 EXAMPLES = r"""
