@@ -112,6 +112,16 @@ options:
     type: list
     elements: dict
     version_added: 0.3.0
+requirements:
+  - "With O(connect=true), on the host the task runs on: for NVMe/TCP nvme-cli and the kernel modules C(nvme_fabrics) and
+    C(nvme_tcp); for iSCSI open-iscsi (iscsi-initiator-utils on the RHEL family), multipath-tools (device-mapper-multipath)
+    and the kernel module C(iscsi_tcp). The C(alletra.storage.alletra_initiator) role installs and loads them."
+notes:
+  - The NVMe/TCP targets listen on port 4420 and the iSCSI targets on port 3260.
+  - An export removed with O(state=absent) is only the one to this host's entity; exports of the volume to other hosts stay.
+seealso:
+  - module: alletra.storage.alletra_volume
+  - module: alletra.storage.alletra_info
 """
 
 EXAMPLES = r"""
@@ -486,7 +496,8 @@ def present(module, run):
     """Export the volume to the host's entity (and connect the host); everything is read and checked first."""
     volume = find_member(run.client, run.pool, module.name, reads=run.reads)
     if volume is None:
-        raise ModuleFailure("pool %r has no volume %r: create it first with alletra.storage.alletra_volume" % (run.pool["name"], module.name))
+        raise ModuleFailure("%s: pool %r has no volume %r: create it first with alletra.storage.alletra_volume" % (
+            "name" if module.params["name"] is not None else "uuid", run.pool["name"], module.name))
     if volume.get("stray"):
         raise ModuleFailure("volume %r was left outside pool %r by a run that stopped part-way: run "
                             "alletra.storage.alletra_volume for it first" % (module.name, run.pool["name"]))

@@ -506,11 +506,19 @@ class Copy(object):
             if err.task is None or err.task.get("status") != TASK_ACTIVE:
                 raise
             # The copy outlived its timeout: stop it so the destination can be undone.
+            longer = "raise task_timeout (now %d s) for a copy that takes longer" % self.timeout
             try:
                 self.client.request("PUT", "/tasks/%s" % task_id, {"action": TASK_CANCEL})
             except WsapiError as cancel_error:
-                raise WsapiTaskError("%s; cancelling it failed: %s" % (err, cancel_error), task=err.task)
-            raise WsapiTaskError("%s; it was cancelled" % err, task=err.task)
+                raise WsapiTaskError("%s; cancelling it failed: %s; %s" % (err, cancel_error, longer), task=err.task)
+            raise WsapiTaskError("%s; it was cancelled: %s" % (err, longer), task=err.task)
+
+
+def no_space_to_grow(volume, size_mib):
+    """What a grow refused for want of space says: the volume, both sizes, the CPG, the fix."""
+    cpg, old_size = volume.get("userCPG"), naming.format_mib(volume["sizeMiB"])
+    return ("size: CPG %s has no space to grow volume %r from %s to %s; it keeps %s. Free space in CPG %s or give a "
+            "smaller size" % (cpg, volume["name"], old_size, naming.format_mib(size_mib), old_size, cpg))
 
 
 def grow(client, volume, size_mib):
@@ -523,7 +531,7 @@ def grow(client, volume, size_mib):
             return
         except WsapiError as err:
             if not err.unanswered:
-                raise create_refused(err, name) or err
+                raise create_refused(err, name, space=no_space_to_grow(volume, size_mib)) or err
             now = (get_volume(client, name) or {}).get("sizeMiB")
             if now == size_mib:
                 return

@@ -75,7 +75,7 @@ def test_a_failed_item_is_undone_and_named_while_the_others_stay_done(play, arra
     run = play([attach_task([dict(name="vol1"), dict(name="nosuch"), dict(name="vol3")])], rerun=False)
     result = run["attach"]
     assert_clean_failure(result, "2 of 3 volumes failed", "vol1: attaching vol1 stopped at step 'export vol1 to host01-nvme'",
-                         "deleted again (host entity host01-nvme)", "nosuch: pool 'lxd-pool' has no volume 'nosuch'")
+                         "deleted again (host entity host01-nvme)", "nosuch: name: pool 'lxd-pool' has no volume 'nosuch'")
     assert result["changed"] and [entry["failed"] for entry in result["volumes"]] == [True, True, False]
     assert result["volumes"][0]["failed_step"] == "export vol1 to host01-nvme" and list(result["diff"]["after"]) == ["vol3"]
     assert rules(array) == [("vol3", "host01-nvme")]

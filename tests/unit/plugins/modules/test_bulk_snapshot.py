@@ -91,7 +91,7 @@ def test_a_failed_item_is_named_while_the_others_stay_done(play, array, parents,
     run = play([snapshots_task([dict(volume="v1"), dict(volume="foreign"), dict(volume="v2")], name="s1")], rerun=False)
     result = run["snapshots"]
     assert_clean_failure(result, "2 of 3 volumes failed", "foreign/s1: volume: 'foreign' is not a volume of pool",
-                         "v2/s1: size: the CPG has no space")
+                         "v2/s1: name: the snapshot CPG of 'v2' has no space")
     assert result["changed"] and [entry["failed"] for entry in result["volumes"]] == [False, True, True]
     assert list(result["diff"]["after"]) == ["v1/s1"]
     assert snapshots_by_parent(array) == {"v1": ["old", "s1"]}
