@@ -22,6 +22,7 @@ author:
 extends_documentation_fragment:
   - alletra.storage.alletra
   - alletra.storage.attributes
+  - alletra.storage.bulk
 options:
   pool:
     description:
@@ -30,11 +31,12 @@ options:
     required: true
   volume:
     description:
-      - Array name of the parent volume. Mutually exclusive with O(volume_uuid).
+      - Array name of the parent volume. Mutually exclusive with O(volume_uuid) and O(volumes).
     type: str
   volume_uuid:
     description:
       - LXD UUID of the parent volume; with O(volume_type) and O(content_type) it gives the parent's array name.
+      - Mutually exclusive with O(volumes).
     type: str
   volume_type:
     description:
@@ -99,6 +101,18 @@ options:
         task ends and then holds the snapshot's; running the task again waits for it.
     type: int
     default: 3600
+  volumes:
+    description:
+      - Snapshots of several volumes of O(pool) in one task (the bulk form), each managed as the task manages the one
+        snapshot of the volume of O(volume) or O(volume_uuid). Mutually exclusive with O(volume) and O(volume_uuid).
+      - Each item is a dict of the options O(volume) or O(volume_uuid), O(volume_type), O(content_type), O(name) or
+        O(pattern), O(uuid), O(expiry), O(read_only), O(state) and O(force), with their meaning and values here. An option
+        an item leaves out takes the task's value, or its default; an item that sets O(name) or O(pattern) takes neither
+        from the task. Items with a pattern for one parent are numbered one after the other.
+      - The diff names each snapshot C(<parent array name>/<snapshot name>). The notes say how the items run.
+    type: list
+    elements: dict
+    version_added: 0.3.0
 """
 
 EXAMPLES = r"""
@@ -124,6 +138,15 @@ EXAMPLES = r"""
   ansible.builtin.debug:
     msg: "{{ next_snapshot.snapshot.snapshot_name }} is {{ next_snapshot.snapshot.name }} on the array"
 
+- name: Make sure both volumes have a snapshot snap0, in one task and one session
+  alletra.storage.alletra_snapshot:
+    pool: lxd-pool
+    name: snap0
+    volumes:
+      - volume_uuid: 5a2504b0-6a6c-4849-8ee7-ddb0b674fd14
+        content_type: block
+      - volume: scratch01
+
 - name: Restore before-upgrade onto its volume (not while a host has the volume mounted)
   alletra.storage.alletra_snapshot:
     pool: lxd-pool
@@ -146,7 +169,7 @@ EXAMPLES = r"""
 RETURN = r"""
 snapshot:
   description: The snapshot after the task; empty when it is absent.
-  returned: always
+  returned: unless O(volumes) is given
   type: dict
   contains:
     name:
@@ -179,7 +202,7 @@ snapshot:
       sample: true
 snapshots:
   description: The parent's snapshots after the task, oldest first.
-  returned: always
+  returned: unless O(volumes) is given
   type: list
   elements: dict
   sample: [{name: su-1b4e28ba2fa1411d9c6c1c0bc4e3a3f1-b, snapshot_name: snap0}]
@@ -188,26 +211,37 @@ task:
   returned: when O(state=restored) and not in check mode
   type: dict
   sample: {id: 12, name: promote, status: 1}
+volumes:
+  description:
+    - One entry per item of O(volumes), in order. Each has what the task returns for one snapshot (RV(snapshot),
+      RV(snapshots), RV(task) for a restore, C(changed) and C(diff)), plus C(item) (the item as given) and C(failed);
+      a failed item has C(msg), and C(failed_step) and C(wsapi_error) where the failure has them.
+  returned: when O(volumes) is given
+  type: list
+  elements: dict
+  sample:
+    - {snapshot: {name: su-1b4e28ba2fa1411d9c6c1c0bc4e3a3f1, snapshot_name: snap0, parent: scratch01}, changed: false,
+       failed: false, item: {volume: scratch01}}
 """
 
 import functools
 import time
 
 from ansible_collections.alletra.storage.plugins.module_utils import naming
-from ansible_collections.alletra.storage.plugins.module_utils.exports import export_hosts, pool_exports, vluns_of
-from ansible_collections.alletra.storage.plugins.module_utils.module import ModuleFailure, Raced, check_params, new_module, result, run
+from ansible_collections.alletra.storage.plugins.module_utils.bulk import BulkForm, name_items, run_items
+from ansible_collections.alletra.storage.plugins.module_utils.exports import ExportReads, export_hosts
+from ansible_collections.alletra.storage.plugins.module_utils.module import ModuleFailure, Raced, result, run
 from ansible_collections.alletra.storage.plugins.module_utils.pools import check_pool_name, find_pool
 from ansible_collections.alletra.storage.plugins.module_utils.snapshots import (
     create_numbered_snapshot,
     create_snapshot,
-    direct_snapshots,
     snapshot_array_name,
     snapshot_comment,
     snapshot_facts,
     user_name_of,
 )
 from ansible_collections.alletra.storage.plugins.module_utils.volumes import (
-    all_volumes,
+    VolumeReads,
     array_name,
     delete_volume,
     get_volume,
@@ -222,6 +256,9 @@ from ansible_collections.alletra.storage.plugins.module_utils.wsapi import (
     WsapiError,
     WsapiTaskError,
 )
+
+# The options an item of ``volumes`` takes; the task's values of the same names are their defaults.
+ITEM_KEYS = ("volume", "volume_uuid", "volume_type", "content_type", "name", "uuid", "pattern", "expiry", "read_only", "state", "force")
 
 
 def snapshot_view(snapshot, pool_name):
@@ -242,19 +279,38 @@ def snapshot_result(before, after, existing, pool_name, **returned):
                   snapshots=[snapshot_view(snapshot, pool_name) for snapshot in existing], **returned)
 
 
-def resolve(module, client, pool):
+def parent_name_of(params, pool):
+    return array_name(pool, params["volume"], params["volume_uuid"], params["volume_type"], params["content_type"], field="volume")
+
+
+def name_item(item, pool):
+    """What an item names: its parent, and its snapshot's array name unless a pattern without uuid
+    numbers it on the array. Returns that array name: two items must not name the same snapshot."""
+    params = item.params
+    parent_name = parent_name_of(params, pool)
+    item.name = "%s/%s" % (parent_name, params["name"] or params["pattern"])
+    if params["name"] is None and params["uuid"] is None:
+        item.names = (parent_name,)
+        return None
+    name_on_array = snapshot_array_name(parent_name, params["name"] or "check", params["uuid"], params["volume_type"],
+                                        params["content_type"], pool["naming"])
+    item.names = (parent_name, name_on_array)
+    return name_on_array
+
+
+def resolve(module, client, pool, reads):
     """The parent, the snapshot's user-facing name, its array name, the snapshot if it exists, the parent's snapshots.
 
     A snapshot is the same one when its array name or its user-facing name matches: snap0 taken
     with an explicit uuid is found by name alone later, and no second snap0 is ever made.
     """
     params = module.params
-    parent_name = array_name(pool, params["volume"], params["volume_uuid"], params["volume_type"], params["content_type"], field="volume")
-    parent = get_volume(client, parent_name)
+    parent_name = parent_name_of(params, pool)
+    parent = reads.volume(parent_name)
     if parent is None or parent_name not in pool["members"]:
         raise ModuleFailure("volume: %r is not a volume of pool %r: name one of its volumes, or create it first with "
                             "alletra.storage.alletra_volume" % (parent_name, pool["name"]))
-    existing = direct_snapshots(client, parent_name)
+    existing = reads.direct_snapshots(parent_name)
     user_name = params["name"]
     if user_name is None:
         taken = [user_name_of(s) for s in existing]
@@ -276,16 +332,17 @@ def resolve(module, client, pool):
             raise ModuleFailure(
                 "uuid: volume %r already has a snapshot %r (array name %s) made with another UUID; give that "
                 "snapshot's UUID or omit uuid" % (parent_name, user_name, snapshot["name"]))
+    module.name = "%s/%s" % (parent_name, user_name)
     return parent, user_name, name_on_array, snapshot, existing
 
 
-def present(module, client, pool):
+def present(module, client, pool, reads, exports):
     params = module.params
-    parent, user_name, name_on_array, snapshot, existing = resolve(module, client, pool)
+    parent, user_name, name_on_array, snapshot, existing = resolve(module, client, pool, reads)
     # A pattern's number that a parallel run takes meanwhile is settled when creating: the next number is tried.
     numbered = params["pattern"] is not None and params["uuid"] is None and not module.check_mode
     if snapshot is None:
-        other = get_volume(client, name_on_array)
+        other = reads.volume(name_on_array)
         if other is not None and other.get("copyOf") != parent["name"]:
             raise ModuleFailure("name: array volume %r exists but is not a snapshot of %r; it is left alone" % (name_on_array, parent["name"]))
         if other is not None and not numbered:
@@ -333,12 +390,12 @@ def send_promote(client, snapshot_name, promote, timeout):
         delay = min(delay * 2, 5.0)
 
 
-def restored(module, client, pool):
-    parent, user_name, dummy_name_on_array, snapshot, existing = resolve(module, client, pool)
+def restored(module, client, pool, reads, exports):
+    parent, user_name, dummy_name_on_array, snapshot, existing = resolve(module, client, pool, reads)
     if snapshot is None:
         raise ModuleFailure("name: volume %r has no snapshot %r to restore: name one of its snapshots: %s" % (
             parent["name"], user_name, ", ".join(user_name_of(s) for s in existing) or "it has none"))
-    vluns = vluns_of(client, parent["name"]) + pool_exports(client, pool["name"])
+    vluns = exports.vluns_of(parent["name"]) + exports.pool_exports(pool["name"])
     if vluns and not module.params["force"]:
         raise ModuleFailure(
             "volume %r is exported to host(s) %s; restoring under a mounted filesystem corrupts it. "
@@ -374,12 +431,12 @@ def wait_restore(client, task_id, user_name, parent_name, timeout):
         raise ModuleFailure("restoring %r onto %r: %s" % (user_name, parent_name, err), failed_step="restore task")
 
 
-def absent(module, client, pool):
-    parent, user_name, dummy_name_on_array, snapshot, existing = resolve(module, client, pool)
+def absent(module, client, pool, reads, exports):
+    parent, user_name, dummy_name_on_array, snapshot, existing = resolve(module, client, pool, reads)
     if snapshot is None:
         return snapshot_result({}, {}, existing, pool["name"])
-    children = snapshots_of(all_volumes(client), snapshot["name"])
-    vluns = vluns_of(client, snapshot["name"])
+    children = snapshots_of(reads.every(), snapshot["name"])
+    vluns = exports.vluns_of(snapshot["name"])
     if (children or vluns) and not module.params["force"]:
         reasons = []
         if children:
@@ -395,9 +452,14 @@ def absent(module, client, pool):
 ACTIONS = dict(present=present, absent=absent, restored=restored)
 
 
-def action(module, client):
+def action(module, client, items):
     pool = find_pool(client, module.params["pool"])
-    return ACTIONS[module.params["state"]](module, client, pool)
+    name_items(items, lambda item: name_item(item, pool))
+    reads = VolumeReads(client, [name for item in items for name in item.names])
+    # Restores read the parent's exports; deletes those of the snapshot.
+    exports = ExportReads(client, [item.names[0 if item.params["state"] == "restored" else -1] for item in items
+                                   if item.params["state"] != "present"], pool["name"])
+    return run_items(items, lambda item: ACTIONS[item.params["state"]](item, client, pool, reads, exports), (reads, exports))
 
 
 def check(params):
@@ -423,7 +485,7 @@ def check(params):
 
 
 def main():
-    module = new_module(
+    form = BulkForm(
         dict(
             pool=dict(type="str", required=True),
             volume=dict(type="str"),
@@ -438,11 +500,13 @@ def main():
             task_timeout=dict(type="int", default=3600),
             **volume_identity_spec()
         ),
+        ITEM_KEYS, identity=("volume", "volume_uuid"),
         mutually_exclusive=[("volume", "volume_uuid"), ("name", "pattern")],
         required_one_of=[("volume", "volume_uuid"), ("name", "pattern")],
     )
-    check_params(module, check)
-    run(module, lambda client: action(module, client))
+    module = form.new_module()
+    items = form.items(module, check)
+    run(module, lambda client: action(module, client, items))
 
 
 if __name__ == "__main__":
