@@ -16,6 +16,7 @@ import ipaddress
 import re
 
 from ansible_collections.alletra.storage.plugins.module_utils import naming
+from ansible_collections.alletra.storage.plugins.module_utils.bulk import Reads
 from ansible_collections.alletra.storage.plugins.module_utils.module import ModuleFailure
 from ansible_collections.alletra.storage.plugins.module_utils.wsapi import (
     EXISTENT_HOST,
@@ -77,6 +78,30 @@ def vluns_of(client, volume_name):
 def pool_exports(client, pool_name):
     """The export rules of a pool's whole volume set (``set:<pool>``): they export every member."""
     return vluns_of(client, "set:" + pool_name)
+
+
+class ExportReads(object):
+    """The vLUNs of the volumes one run names, and of its pool's volume set, read for all of them in a
+    few queries (bulk.Reads: ``volumeName EQ x``); a volume the run changed is read again when asked for."""
+
+    def __init__(self, client, volume_names=(), pool_name=None):
+        names = list(volume_names) + (["set:" + pool_name] if pool_name else [])
+        self.reads = Reads(client, "/vluns", ("volumeName",), names)
+
+    def volume_vluns(self, volume_name):
+        """Every vLUN of a volume, as volume_vluns() reads them."""
+        return list(self.reads.members(volume_name))
+
+    def vluns_of(self, volume_name):
+        """The export rules (template vLUNs) of a volume."""
+        return [vlun for vlun in self.volume_vluns(volume_name) if not vlun.get("active")]
+
+    def pool_exports(self, pool_name):
+        """The export rules of a pool's whole volume set."""
+        return self.vluns_of("set:" + pool_name)
+
+    def forget(self, *names):
+        self.reads.forget(*names)
 
 
 def export_hosts(vluns):
@@ -197,6 +222,18 @@ def find_host_entity(client, initiator, mode):
     finds LXD's entities (``host01-nvme-tcp``) as well as this collection's.
     """
     return next((host for host in client.members("/hosts") if has_initiator(host, initiator, mode)), None)
+
+
+def entity_on_path(vluns, initiator):
+    """The host entity ({name}) that a live path among ``vluns`` shows ``initiator`` on, or None.
+
+    The array names the initiator of each live path (``remoteName``), so an export the host uses
+    names its entity without a read of every host (an initiator belongs to one entity at most).
+    """
+    for vlun in vluns:
+        if vlun.get("active") and vlun.get("hostname") and (vlun.get("remoteName") or "").lower() == initiator.lower():
+            return dict(name=vlun["hostname"])
+    return None
 
 
 def lookup_host(client, host_name, mode, initiator):

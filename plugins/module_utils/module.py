@@ -113,11 +113,12 @@ def run(module, action):
     except ModuleFailure as failure:
         module.fail_json(msg=failure.msg, **failure.details)
     except WsapiError as err:
-        module.fail_json(msg=_explain(err), wsapi_error=err.as_dict())
+        module.fail_json(msg=explain(err), wsapi_error=err.as_dict())
     module.exit_json(**outcome)
 
 
-def _explain(err):
+def explain(err):
+    """A WSAPI error as a task's message: a refused login says what to check."""
     if err.status == HTTP_FORBIDDEN and err.code == INV_USER_PASS:
         return "login refused: check username and password (%s)" % err
     return str(err)

@@ -11,6 +11,7 @@ __metaclass__ = type
 import fnmatch
 
 from ansible_collections.alletra.storage.plugins.module_utils import naming
+from ansible_collections.alletra.storage.plugins.module_utils.bulk import Reads
 from ansible_collections.alletra.storage.plugins.module_utils.exports import vlun_id
 from ansible_collections.alletra.storage.plugins.module_utils.module import ModuleFailure, Raced
 from ansible_collections.alletra.storage.plugins.module_utils.pools import POOL_MARKER, marks, set_member, volume_sets_of
@@ -63,18 +64,27 @@ def array_name(pool, name=None, uuid=None, volume_type=None, content_type=None, 
         raise ModuleFailure("%s: %s" % ("uuid" if "UUID" in str(err) else "content_type", err))
 
 
+def name_volume_item(item, pool):
+    """Name the volume of ``item`` (a task, or an item of its ``volumes``: bulk.Item) by its array name
+    in the pool's naming scheme (without a pool, any scheme checks the name); returns that name."""
+    params = item.params
+    item.name = array_name(pool or dict(naming="lxd"), params["name"], params["uuid"], params["volume_type"], params["content_type"])
+    item.names = (item.name,)
+    return item.name
+
+
 def get_volume(client, name):
     return client.get_or_none("/volumes/" + name, NON_EXISTENT_VOL)
 
 
-def find_member(client, pool, name, field="name"):
-    """The volume ``name`` of ``pool``, or None.
+def find_member(client, pool, name, field="name", reads=None):
+    """The volume ``name`` of ``pool``, or None; read through ``reads`` (VolumeReads) when given.
 
     A volume this collection made for the pool that is in no volume set (its run stopped
     between creating it and adding it, or between taking it out and deleting it) comes back with
     ``stray`` set: the run finishes the job. Any other volume outside the pool is left alone.
     """
-    volume = get_volume(client, name)
+    volume = get_volume(client, name) if reads is None else reads.volume(name)
     if volume is None:
         return None
     if volume.get("copyType") == COPY_VIRTUAL:
@@ -94,6 +104,36 @@ def find_member(client, pool, name, field="name"):
 def all_volumes(client):
     """Every volume and snapshot of the array in one request, by name."""
     return dict((volume["name"], volume) for volume in client.members("/volumes"))
+
+
+class VolumeReads(object):
+    """What one run reads of the volumes its task names: each volume and its direct snapshots, for all
+    of them in a few queries (bulk.Reads: ``name EQ x OR copyOf EQ x``), and every volume of the array
+    once, for the snapshot trees of deletes. A name the run changed is read again when asked for."""
+
+    def __init__(self, client, names=()):
+        self.client = client
+        self.reads = Reads(client, "/volumes", ("name", "copyOf"), names)
+        self.every_volume = None
+
+    def volume(self, name):
+        """Volume (or snapshot) ``name`` as the array lists it, or None."""
+        return next((volume for volume in self.reads.members(name) if volume["name"] == name), None)
+
+    def direct_snapshots(self, parent):
+        """Snapshots taken of ``parent`` itself (not of its snapshots), oldest first."""
+        volumes = dict((volume["name"], volume) for volume in self.reads.members(parent))
+        return [snapshot for snapshot in snapshots_of(volumes, parent) if snapshot.get("copyOf") == parent]
+
+    def every(self):
+        """Every volume of the array by name (all_volumes), read once per run. A task names each volume
+        once and an item changes only its own volume's tree, so one read serves every item."""
+        if self.every_volume is None:
+            self.every_volume = all_volumes(self.client)
+        return self.every_volume
+
+    def forget(self, *names):
+        self.reads.forget(*names)
 
 
 def volume_comment(pool_name, run_id, copy_of=None):

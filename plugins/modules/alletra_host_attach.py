@@ -224,8 +224,10 @@ by_id:
 
 import socket
 
+from ansible_collections.alletra.storage.plugins.module_utils.bulk import BulkForm, name_items, run_items
 from ansible_collections.alletra.storage.plugins.module_utils.exports import (
     MODE_ISCSI,
+    ExportReads,
     MODE_NVME,
     MODES,
     TARGET_PORTS,
@@ -235,30 +237,33 @@ from ansible_collections.alletra.storage.plugins.module_utils.exports import (
     ensure_host,
     ensure_vlun,
     entity_export,
+    entity_on_path,
     entity_name,
     find_host_entity,
     host_vluns,
     ip_address,
     lookup_host,
-    pool_exports,
     port_pos,
     ready_targets,
     remove_vlun,
     targets_for,
     vlun_id,
-    volume_vluns,
 )
-from ansible_collections.alletra.storage.plugins.module_utils.module import ModuleFailure, check_params, new_module, result, run
+from ansible_collections.alletra.storage.plugins.module_utils.module import ModuleFailure, result, run
 from ansible_collections.alletra.storage.plugins.module_utils.pools import check_pool_name, find_pool
 from ansible_collections.alletra.storage.plugins.module_utils.volumes import (
+    VolumeReads,
     array_name,
     find_member,
+    name_volume_item,
     volume_argument_spec,
 )
 from ansible_collections.alletra.storage.plugins.module_utils.wsapi import WsapiError
 
 # The option that gives the host's initiator in each mode.
 INITIATOR_FIELDS = {MODE_NVME: "nqn", MODE_ISCSI: "iqn"}
+# The options an item of ``volumes`` takes (the volume); the host, the mode and the state are the task's.
+ITEM_KEYS = ("name", "uuid", "volume_type", "content_type")
 
 
 def open_connector(module, mode):
@@ -404,24 +409,76 @@ def attach(client, host_side, plan, volume, initiator, host, rule):
     return host, rule, targets, device
 
 
-def present(module, client, plan, pool, volume, host_side):
+class AttachRun(object):
+    """What the volumes of one run share: the client, the plan, the pool, the host side, the reads of
+    the volumes and their vLUNs, and the host's one entity.
+
+    The entity is looked up once: a live path of an export that shows the host's initiator names it
+    without a read of every host; otherwise the hosts are read. It is created before the first export
+    that needs it, and the detach that removes its last export rule deletes it.
+    """
+
+    def __init__(self, client, plan, pool, host_side, reads, exports):
+        self.client, self.plan, self.pool, self.host_side = client, plan, pool, host_side
+        self.reads, self.exports = reads, exports
+        self.mode = plan["mode"]
+        self.initiator = host_side.initiator()
+        self.host = None
+        self.looked_up = False
+        self.rules = None
+        self.removed = set()
+        self.last_rule = None
+
+    def entity(self, vluns, by_name):
+        """The host's entity or None: by initiator, and with ``by_name`` else by ``<host_name>-<mode>``."""
+        if not self.looked_up:
+            self.host = entity_on_path(vluns, self.initiator)
+            if self.host is None and by_name:
+                self.host = lookup_host(self.client, self.plan["host_name"], self.mode, self.initiator)
+            elif self.host is None:
+                self.host = find_host_entity(self.client, self.initiator, self.mode)
+            self.looked_up = True
+        return self.host
+
+    def leaves_none(self, rules):
+        """Whether removing ``rules`` (after the rules this run removed) leaves the entity without exports."""
+        if self.rules is None:
+            self.rules = host_vluns(self.client, self.host)
+        removing = self.removed | set(vlun_id(vlun) for vlun in rules)
+        return all(vlun_id(vlun) in removing for vlun in self.rules)
+
+    def detached(self, rules, rule, entity_gone):
+        """Note the rules an item removed (or, in check mode, would remove), and whether the entity went with them."""
+        self.removed.update(vlun_id(vlun) for vlun in rules)
+        self.last_rule = rule or self.last_rule
+        if entity_gone:
+            self.host = None
+
+
+def present(module, run):
     """Export the volume to the host's entity (and connect the host); everything is read and checked first."""
-    mode = plan["mode"]
-    initiator = host_side.initiator()
-    host = lookup_host(client, plan["host_name"], mode, initiator)
-    entity = host["name"] if host else entity_name(plan["host_name"], mode)
-    vluns = volume_vluns(client, volume["name"])
+    volume = find_member(run.client, run.pool, module.name, reads=run.reads)
+    if volume is None:
+        raise ModuleFailure("pool %r has no volume %r: create it first with alletra.storage.alletra_volume" % (run.pool["name"], module.name))
+    if volume.get("stray"):
+        raise ModuleFailure("volume %r was left outside pool %r by a run that stopped part-way: run "
+                            "alletra.storage.alletra_volume for it first" % (module.name, run.pool["name"]))
+    mode = run.mode
+    vluns = run.exports.volume_vluns(volume["name"])
+    host = run.entity(vluns, by_name=True)
+    entity = host["name"] if host else entity_name(run.plan["host_name"], mode)
     rule = entity_export(vluns, entity) if host else None
     if not module.params["shared"]:
-        refuse_shared(volume["name"], entity, vluns + pool_exports(client, pool["name"]))
+        refuse_shared(volume["name"], entity, vluns + run.exports.pool_exports(run.pool["name"]))
     # No ready target port (or none at the addresses asked for) is refused before anything changes.
-    targets = targets_for(client, mode, plan["addresses"], rule)
-    device = host_side.device(volume)
+    targets = targets_for(run.client, mode, run.plan["addresses"], rule)
+    device = run.host_side.device(volume)
     before = attach_view(entity if host else None, rule, device)
     if module.check_mode:
+        run.host = host or dict(name=entity)  # the volumes after this one find the entity it would create
         return attach_result(before, attach_view(entity, rule or dict(lun=None), device), mode, targets, device)
-    host, rule, targets, device = attach(client, host_side, plan, volume, initiator, host, rule)
-    return attach_result(before, attach_view(host["name"], rule, device), mode, targets, device)
+    run.host, rule, targets, device = attach(run.client, run.host_side, run.plan, volume, run.initiator, host, rule)
+    return attach_result(before, attach_view(run.host["name"], rule, device), mode, targets, device)
 
 
 def qualified_names(client, mode, rule):
@@ -450,28 +507,28 @@ def detach(client, host_side, host, rules, device, delete_entity, names):
     return False
 
 
-def absent(module, client, plan, pool, name, host_side):
+def absent(module, run):
     """Remove the volume's exports to the host's entity (found by initiator only: never another host's)
     and delete the entity when it has no export left."""
-    mode = plan["mode"]
-    volume = find_member(client, pool, name) if pool else None
-    host = find_host_entity(client, host_side.initiator(), mode)
+    mode, host_side = run.mode, run.host_side
+    volume = find_member(run.client, run.pool, module.name, reads=run.reads) if run.pool else None
+    vluns = run.exports.volume_vluns(module.name) if volume else []
+    host = run.entity(vluns, by_name=False)
     if host is None:
         return attach_result(attach_view(None, None, None), attach_view(None, None, None), mode, [], None)
-    vluns = volume_vluns(client, name) if volume else []
     rules = [vlun for vlun in vluns if not vlun.get("active") and vlun.get("hostname") == host["name"]]
     rule = entity_export(vluns, host["name"])
-    removing = set(vlun_id(vlun) for vlun in rules)
-    delete_entity = all(vlun_id(vlun) in removing for vlun in host_vluns(client, host))
+    delete_entity = run.leaves_none(rules)
     device = host_side.device(volume)
     host_side.refuse_in_use(device)
     before = attach_view(host["name"], rule, device)
     after = attach_view(None if delete_entity else host["name"], None, None)
     if not module.check_mode and before != after:
-        names = qualified_names(client, mode, rule) if delete_entity and host_side.connector else []
-        deleted = detach(client, host_side, host, rules, device, delete_entity, names)
+        names = qualified_names(run.client, mode, rule or run.last_rule) if delete_entity and host_side.connector else []
+        deleted = detach(run.client, host_side, host, rules, device, delete_entity, names)
         if delete_entity and not deleted:
             after["host_entity"] = host["name"]  # a parallel run exported another volume to it meanwhile
+    run.detached(rules, rule, after["host_entity"] is None)
     return attach_result(before, after, mode, [], None)
 
 
@@ -515,22 +572,18 @@ def check(params):
     return dict(mode=mode, host_name=host_name, addresses=params["targets"] or [])
 
 
-def action(module, client, plan):
+def action(module, client, items, plan):
     params = module.params
     plan = dict(plan, mode=plan["mode"] or default_mode(client))
     entity_name(plan["host_name"], plan["mode"])
     host_side = HostSide(module, plan["mode"])
     pool = find_pool(client, params["pool"], required=params["state"] == "present")
-    name = array_name(pool or dict(naming="lxd"), params["name"], params["uuid"], params["volume_type"], params["content_type"])
-    if params["state"] == "absent":
-        return absent(module, client, plan, pool, name, host_side)
-    volume = find_member(client, pool, name)
-    if volume is None:
-        raise ModuleFailure("pool %r has no volume %r: create it first with alletra.storage.alletra_volume" % (pool["name"], name))
-    if volume.get("stray"):
-        raise ModuleFailure("volume %r was left outside pool %r by a run that stopped part-way: run "
-                            "alletra.storage.alletra_volume for it first" % (name, pool["name"]))
-    return present(module, client, plan, pool, volume, host_side)
+    name_items(items, lambda item: name_volume_item(item, pool))
+    names = [item.name for item in items] if pool else []
+    reads, exports = VolumeReads(client, names), ExportReads(client, names, pool and pool["name"])
+    run_state = AttachRun(client, plan, pool, host_side, reads, exports)
+    step = present if params["state"] == "present" else absent
+    return run_items(items, lambda item: step(item, run_state), (reads, exports))
 
 
 def main():
@@ -546,13 +599,11 @@ def main():
         iqn=dict(type="str"),
         device_timeout=dict(type="int", default=30),
     )
-    module = new_module(
-        spec,
-        mutually_exclusive=[("name", "uuid")],
-        required_one_of=[("name", "uuid")],
-    )
-    plan = check_params(module, check)
-    run(module, lambda client: action(module, client, plan))
+    form = BulkForm(spec, ITEM_KEYS, identity=("name", "uuid"), mutually_exclusive=[("name", "uuid")], required_one_of=[("name", "uuid")])
+    module = form.new_module()
+    items = form.items(module, check)
+    # Every item has the task's mode, host and targets: their plan is the same.
+    run(module, lambda client: action(module, client, items, items[0].checked))
 
 
 if __name__ == "__main__":

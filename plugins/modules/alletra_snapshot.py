@@ -188,19 +188,19 @@ task:
 import time
 
 from ansible_collections.alletra.storage.plugins.module_utils import naming
-from ansible_collections.alletra.storage.plugins.module_utils.exports import export_hosts, pool_exports, vluns_of
-from ansible_collections.alletra.storage.plugins.module_utils.module import ModuleFailure, Raced, check_params, new_module, result, run
+from ansible_collections.alletra.storage.plugins.module_utils.bulk import BulkForm, name_items, run_items
+from ansible_collections.alletra.storage.plugins.module_utils.exports import ExportReads, export_hosts
+from ansible_collections.alletra.storage.plugins.module_utils.module import ModuleFailure, Raced, result, run
 from ansible_collections.alletra.storage.plugins.module_utils.pools import check_pool_name, find_pool
 from ansible_collections.alletra.storage.plugins.module_utils.snapshots import (
     create_snapshot,
-    direct_snapshots,
     snapshot_array_name,
     snapshot_comment,
     snapshot_facts,
     user_name_of,
 )
 from ansible_collections.alletra.storage.plugins.module_utils.volumes import (
-    all_volumes,
+    VolumeReads,
     array_name,
     delete_volume,
     get_volume,
@@ -208,6 +208,9 @@ from ansible_collections.alletra.storage.plugins.module_utils.volumes import (
     volume_identity_spec,
 )
 from ansible_collections.alletra.storage.plugins.module_utils.wsapi import COPY_VIRTUAL, VOLUME_PROMOTE, VV_IN_TASK, WsapiError
+
+# The options an item of ``volumes`` takes; the task's values of the same names are their defaults.
+ITEM_KEYS = ("volume", "volume_uuid", "volume_type", "content_type", "name", "uuid", "pattern", "expiry", "read_only", "state", "force")
 
 
 def snapshot_view(snapshot, pool_name):
@@ -228,18 +231,37 @@ def snapshot_result(before, after, existing, pool_name, **returned):
                   snapshots=[snapshot_view(snapshot, pool_name) for snapshot in existing], **returned)
 
 
-def resolve(module, client, pool):
+def parent_name_of(params, pool):
+    return array_name(pool, params["volume"], params["volume_uuid"], params["volume_type"], params["content_type"], field="volume")
+
+
+def name_item(item, pool):
+    """What an item names: its parent, and its snapshot's array name unless a pattern without uuid
+    numbers it on the array. Returns that array name: two items must not name the same snapshot."""
+    params = item.params
+    parent_name = parent_name_of(params, pool)
+    item.name = "%s/%s" % (parent_name, params["name"] or params["pattern"])
+    if params["name"] is None and params["uuid"] is None:
+        item.names = (parent_name,)
+        return None
+    name_on_array = snapshot_array_name(parent_name, params["name"] or "check", params["uuid"], params["volume_type"],
+                                        params["content_type"], pool["naming"])
+    item.names = (parent_name, name_on_array)
+    return name_on_array
+
+
+def resolve(module, client, pool, reads):
     """The parent, the snapshot's user-facing name, its array name, the snapshot if it exists, the parent's snapshots.
 
     A snapshot is the same one when its array name or its user-facing name matches: snap0 taken
     with an explicit uuid is found by name alone later, and no second snap0 is ever made.
     """
     params = module.params
-    parent_name = array_name(pool, params["volume"], params["volume_uuid"], params["volume_type"], params["content_type"], field="volume")
-    parent = get_volume(client, parent_name)
+    parent_name = parent_name_of(params, pool)
+    parent = reads.volume(parent_name)
     if parent is None or parent_name not in pool["members"]:
         raise ModuleFailure("volume: %r is not a volume of pool %r" % (parent_name, pool["name"]))
-    existing = direct_snapshots(client, parent_name)
+    existing = reads.direct_snapshots(parent_name)
     user_name = params["name"]
     if user_name is None:
         taken = [user_name_of(s) for s in existing]
@@ -261,14 +283,15 @@ def resolve(module, client, pool):
             raise ModuleFailure(
                 "uuid: volume %r already has a snapshot %r (array name %s) made with another UUID; give that "
                 "snapshot's UUID or omit uuid" % (parent_name, user_name, snapshot["name"]))
+    module.name = "%s/%s" % (parent_name, user_name)
     return parent, user_name, name_on_array, snapshot, existing
 
 
-def present(module, client, pool):
+def present(module, client, pool, reads, exports):
     params = module.params
-    parent, user_name, name_on_array, snapshot, existing = resolve(module, client, pool)
+    parent, user_name, name_on_array, snapshot, existing = resolve(module, client, pool, reads)
     if snapshot is None:
-        other = get_volume(client, name_on_array)
+        other = reads.volume(name_on_array)
         if other is not None and other.get("copyOf") == parent["name"]:
             raise Raced(name_on_array)  # made by a parallel run since the snapshots were listed
         if other is not None:
@@ -311,11 +334,11 @@ def send_promote(client, snapshot_name, promote, timeout):
         delay = min(delay * 2, 5.0)
 
 
-def restored(module, client, pool):
-    parent, user_name, dummy_name_on_array, snapshot, existing = resolve(module, client, pool)
+def restored(module, client, pool, reads, exports):
+    parent, user_name, dummy_name_on_array, snapshot, existing = resolve(module, client, pool, reads)
     if snapshot is None:
         raise ModuleFailure("name: volume %r has no snapshot %r to restore" % (parent["name"], user_name))
-    vluns = vluns_of(client, parent["name"]) + pool_exports(client, pool["name"])
+    vluns = exports.vluns_of(parent["name"]) + exports.pool_exports(pool["name"])
     if vluns and not module.params["force"]:
         raise ModuleFailure(
             "volume %r is exported to host(s) %s; restoring under a mounted filesystem corrupts it. "
@@ -338,12 +361,12 @@ def restored(module, client, pool):
     return restore
 
 
-def absent(module, client, pool):
-    parent, user_name, dummy_name_on_array, snapshot, existing = resolve(module, client, pool)
+def absent(module, client, pool, reads, exports):
+    parent, user_name, dummy_name_on_array, snapshot, existing = resolve(module, client, pool, reads)
     if snapshot is None:
         return snapshot_result({}, {}, existing, pool["name"])
-    children = snapshots_of(all_volumes(client), snapshot["name"])
-    vluns = vluns_of(client, snapshot["name"])
+    children = snapshots_of(reads.every(), snapshot["name"])
+    vluns = exports.vluns_of(snapshot["name"])
     if (children or vluns) and not module.params["force"]:
         reasons = []
         if children:
@@ -359,9 +382,14 @@ def absent(module, client, pool):
 ACTIONS = dict(present=present, absent=absent, restored=restored)
 
 
-def action(module, client):
+def action(module, client, items):
     pool = find_pool(client, module.params["pool"])
-    return ACTIONS[module.params["state"]](module, client, pool)
+    name_items(items, lambda item: name_item(item, pool))
+    reads = VolumeReads(client, [name for item in items for name in item.names])
+    # Restores read the parent's exports; deletes those of the snapshot.
+    exports = ExportReads(client, [item.names[0 if item.params["state"] == "restored" else -1] for item in items
+                                   if item.params["state"] != "present"], pool["name"])
+    return run_items(items, lambda item: ACTIONS[item.params["state"]](item, client, pool, reads, exports), (reads, exports))
 
 
 def check(params):
@@ -387,7 +415,7 @@ def check(params):
 
 
 def main():
-    module = new_module(
+    form = BulkForm(
         dict(
             pool=dict(type="str", required=True),
             volume=dict(type="str"),
@@ -402,11 +430,13 @@ def main():
             task_timeout=dict(type="int", default=3600),
             **volume_identity_spec()
         ),
+        ITEM_KEYS, identity=("volume", "volume_uuid"),
         mutually_exclusive=[("volume", "volume_uuid"), ("name", "pattern")],
         required_one_of=[("volume", "volume_uuid"), ("name", "pattern")],
     )
-    check_params(module, check)
-    run(module, lambda client: action(module, client))
+    module = form.new_module()
+    items = form.items(module, check)
+    run(module, lambda client: action(module, client, items))
 
 
 if __name__ == "__main__":

@@ -238,8 +238,9 @@ deleted_snapshots:
 """
 
 from ansible_collections.alletra.storage.plugins.module_utils import naming
-from ansible_collections.alletra.storage.plugins.module_utils.exports import export_hosts, pool_exports, vluns_of
-from ansible_collections.alletra.storage.plugins.module_utils.module import ModuleFailure, Raced, check_params, new_module, result, run
+from ansible_collections.alletra.storage.plugins.module_utils.bulk import ITEMS, BulkForm, name_items, run_items
+from ansible_collections.alletra.storage.plugins.module_utils.exports import ExportReads, export_hosts
+from ansible_collections.alletra.storage.plugins.module_utils.module import ModuleFailure, Raced, result, run
 from ansible_collections.alletra.storage.plugins.module_utils.pools import check_pool_name, find_pool, marks, set_member
 from ansible_collections.alletra.storage.plugins.module_utils.snapshots import (
     create_snapshot,
@@ -249,7 +250,7 @@ from ansible_collections.alletra.storage.plugins.module_utils.snapshots import (
     user_name_of,
 )
 from ansible_collections.alletra.storage.plugins.module_utils.volumes import (
-    all_volumes,
+    VolumeReads,
     array_name,
     copy_task,
     create_refused,
@@ -257,6 +258,7 @@ from ansible_collections.alletra.storage.plugins.module_utils.volumes import (
     delete_volume,
     find_member,
     get_volume,
+    name_volume_item,
     snapshots_of,
     undo_volume,
     volume_argument_spec,
@@ -275,6 +277,8 @@ from ansible_collections.alletra.storage.plugins.module_utils.wsapi import (
     WsapiTaskError,
 )
 
+# The options an item of ``volumes`` takes; the task's values of the same names are their defaults.
+ITEM_KEYS = ("name", "uuid", "volume_type", "content_type", "size", "state", "force", "source", "source_snapshot", "copy_snapshots")
 VIEW_KEYS = ("name", "pool", "uuid", "volume_type", "content_type", "size_mib", "size", "wwn", "nguid", "cpg", "copy_pending")
 
 
@@ -306,7 +310,7 @@ class Copy(object):
     the next run finishes, never one that passes for a copy.
     """
 
-    def __init__(self, module, client, pool, name):
+    def __init__(self, module, client, pool, name, reads):
         params = module.params
         source = params["source"]
         self.client = client
@@ -324,11 +328,11 @@ class Copy(object):
             return
         source_name = array_name(source_pool, source["name"], source["uuid"], source["volume_type"], source["content_type"],
                                  field="source")
-        self.source = find_member(client, source_pool, source_name, field="source")
+        self.source = find_member(client, source_pool, source_name, field="source", reads=reads)
         if self.source is None:
             self.missing = "source: pool %r has no volume %r" % (source_pool["name"], source_name)
             return
-        snapshots = direct_snapshots(client, source_name)
+        snapshots = reads.direct_snapshots(source_name)
         self.origin = self.source
         if params["source_snapshot"]:
             self.origin = next((s for s in snapshots if params["source_snapshot"] in (s["name"], user_name_of(s))), None)
@@ -362,11 +366,11 @@ class Copy(object):
                 naming.format_mib(size_mib), self.origin["name"], naming.format_mib(self.origin["sizeMiB"])))
         return max(size_mib or 0, needed)
 
-    def check_existing(self, volume):
+    def check_existing(self, volume, reads):
         """An existing destination is left alone, but only if it has every snapshot the copy would carry."""
         if self.missing:
             return
-        have = set(user_name_of(s) for s in direct_snapshots(self.client, volume["name"]))
+        have = set(user_name_of(s) for s in reads.direct_snapshots(volume["name"]))
         missing = [user_name_of(s) for s in self.snapshots if user_name_of(s) not in have]
         if missing:
             raise ModuleFailure(
@@ -486,15 +490,17 @@ def grow(client, volume, size_mib):
                 raise
 
 
-def converge(module, client, pool, name, size_mib):
-    volume = find_member(client, pool, name)
-    copy = Copy(module, client, pool, name) if module.params["source"] else None
+def converge(module, client, pool, reads):
+    """Create, copy, finish or grow the volume of ``module`` (the task, or an item of ``volumes``)."""
+    name, size_mib = module.name, module.checked
+    volume = find_member(client, pool, name, reads=reads)
+    copy = Copy(module, client, pool, name, reads) if module.params["source"] else None
     if volume is None or marks(volume).get("copy"):
-        return make(module, client, pool, name, size_mib, copy, volume)
-    return update(module, client, pool, volume, size_mib, copy)
+        return make(module, client, pool, name, size_mib, copy, volume, reads)
+    return update(module, client, pool, volume, size_mib, copy, reads)
 
 
-def make(module, client, pool, name, size_mib, copy, unfinished):
+def make(module, client, pool, name, size_mib, copy, unfinished, reads):
     """Create the volume, or its copy; or finish a copy that a stopped run left ``unfinished``."""
     returned = {}
     if unfinished is not None:
@@ -513,7 +519,7 @@ def make(module, client, pool, name, size_mib, copy, unfinished):
     size_mib = size_mib or naming.size_to_mib(None)
     before = {}
     if unfinished and not unfinished.get("stray"):
-        before = volume_view(unfinished, pool["name"], direct_snapshots(client, name))
+        before = volume_view(unfinished, pool["name"], reads.direct_snapshots(name))
     if module.check_mode:
         planned = [dict(name="planned", comment=snapshot_comment(user_name_of(s))) for s in (copy.snapshots if copy else [])]
         after = volume_view({"name": name, "sizeMiB": size_mib, "userCPG": pool["cpg"]}, pool["name"], planned)
@@ -524,17 +530,18 @@ def make(module, client, pool, name, size_mib, copy, unfinished):
             copy.run(size_mib, steps, existing=unfinished)
         else:
             create_volume(client, pool, name, size_mib)
-        after = volume_view(get_volume(client, name), pool["name"], direct_snapshots(client, name))
+        # A volume just created has no snapshots; a copy has those it carried.
+        after = volume_view(get_volume(client, name), pool["name"], direct_snapshots(client, name) if copy else [])
     return volume_result(before, after, changed=True, **returned)
 
 
-def update(module, client, pool, volume, size_mib, copy):
+def update(module, client, pool, volume, size_mib, copy, reads):
     """An existing volume: back into its pool if it strayed, grown if asked; never shrunk or overwritten."""
     name = volume["name"]
-    snapshots = direct_snapshots(client, name)
+    snapshots = reads.direct_snapshots(name)
     before = {} if volume.get("stray") else volume_view(volume, pool["name"], snapshots)
     if copy:
-        copy.check_existing(volume)
+        copy.check_existing(volume, reads)
         module.warn("volume %r already exists: it is left as it is and nothing was copied into it. Delete it to copy "
                     "again, or choose another destination" % name)
     if size_mib and size_mib < volume["sizeMiB"]:
@@ -553,14 +560,15 @@ def update(module, client, pool, volume, size_mib, copy):
     return volume_result(before, after)
 
 
-def absent(module, client, pool, name):
-    volume = find_member(client, pool, name) if pool else None
+def absent(module, client, pool, reads, exports):
+    name = module.name
+    volume = find_member(client, pool, name, reads=reads) if pool else None
     if volume is None:
         return volume_result({}, {})
-    snapshots = snapshots_of(all_volumes(client), name)
-    vluns = vluns_of(client, name)
+    snapshots = snapshots_of(reads.every(), name)
+    vluns = exports.vluns_of(name)
     # Export rules of the whole pool stay: taking the volume out of the set ends its part in them.
-    pool_vluns = [] if volume.get("stray") else pool_exports(client, pool["name"])
+    pool_vluns = [] if volume.get("stray") else exports.pool_exports(pool["name"])
     if (snapshots or vluns or pool_vluns) and not module.params["force"]:
         reasons = []
         if snapshots:
@@ -598,13 +606,33 @@ def check(params):
     return size_mib
 
 
-def action(module, client, size_mib):
-    params = module.params
-    pool = find_pool(client, params["pool"], required=params["state"] == "present")
-    name = array_name(pool or dict(naming="lxd"), params["name"], params["uuid"], params["volume_type"], params["content_type"])
-    if params["state"] == "present":
-        return converge(module, client, pool, name, size_mib)
-    return absent(module, client, pool, name)
+def refuse_conflicts(items, pool):
+    """A copy from a volume that another item of the task deletes is refused before anything changes."""
+    deleted = dict((item.name, item.index) for item in items if item.params["state"] == "absent")
+    for item in items:
+        source = item.params["source"]
+        if not source or item.params["state"] != "present" or source["pool"] not in (None, pool["name"]):
+            continue
+        source_name = array_name(pool, source["name"], source["uuid"], source["volume_type"], source["content_type"], field="source")
+        if source_name in deleted:
+            raise ModuleFailure("%s: source: volume %r is deleted by %s[%d] of the same task; copy it in another task first"
+                                % (item.label, source_name, ITEMS, deleted[source_name]))
+
+
+def action(module, client, items):
+    pool = find_pool(client, module.params["pool"], required=any(item.params["state"] == "present" for item in items))
+    name_items(items, lambda item: name_volume_item(item, pool))
+    if pool:
+        refuse_conflicts(items, pool)
+    reads = VolumeReads(client, [item.name for item in items] if pool else [])
+    exports = ExportReads(client, [item.name for item in items if item.params["state"] == "absent"], pool and pool["name"])
+
+    def run_one(item):
+        if item.params["state"] == "present":
+            return converge(item, client, pool, reads)
+        return absent(item, client, pool, reads, exports)
+
+    return run_items(items, run_one, (reads, exports))
 
 
 def main():
@@ -620,15 +648,16 @@ def main():
         copy_snapshots=dict(type="bool", default=False),
         task_timeout=dict(type="int", default=3600),
     )
-    module = new_module(
-        spec,
+    form = BulkForm(
+        spec, ITEM_KEYS, identity=("name", "uuid"),
         mutually_exclusive=[("name", "uuid"), ("source_snapshot", "copy_snapshots")],
         required_one_of=[("name", "uuid")],
         required_if=[("copy_snapshots", True, ("source",))],
         required_by=dict(source_snapshot="source"),
     )
-    size_mib = check_params(module, check)
-    run(module, lambda client: action(module, client, size_mib))
+    module = form.new_module()
+    items = form.items(module, check)
+    run(module, lambda client: action(module, client, items))
 
 
 if __name__ == "__main__":
