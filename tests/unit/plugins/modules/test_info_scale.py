@@ -15,8 +15,10 @@ import pytest
 
 from outcomes import Array
 
-USER, PASSWORD = "3paradm", "scale-Pa55"
-POOL, OTHER_POOL = "lxd-pool", "other-pool"
+USER = "3paradm"
+PASSWORD = "scale-Pa55"
+POOL = "lxd-pool"
+OTHER_POOL = "other-pool"
 VOLUMES = 5000
 SNAPSHOT_EVERY = 5
 SUBSETS = ["system", "wsapi", "cpgs", "pools", "volumes", "snapshots", "hosts", "vluns", "targets"]
