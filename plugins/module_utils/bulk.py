@@ -52,8 +52,8 @@ class Item(object):
 
     @property
     def given(self):
-        """The item as the task gave it."""
-        return self.module.params[ITEMS][self.index]
+        """The item as the task gave it (without the options it left unset)."""
+        return dict((key, value) for key, value in self.module.params[ITEMS][self.index].items() if value is not None)
 
     @property
     def label(self):

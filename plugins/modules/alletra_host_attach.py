@@ -99,6 +99,42 @@ options:
       - Seconds to wait for the block device to appear on the host after connecting (O(connect=true)).
     type: int
     default: 30
+  volumes:
+    description:
+      - Several volumes of O(pool) for the one host of the task, in one task and one WSAPI session (the bulk form); each
+        item is exported (or its export removed, with O(state=absent)) as the task does for the one volume that O(name) or
+        O(uuid) names, with the same check mode, diff and idempotence. The host, mode, targets, state and the other
+        options are the task's.
+      - The host entity is found once, created before the first export that needs it, and deleted after the detach of its
+        last export.
+      - Every item is checked before anything changes (names, UUIDs, two items naming one volume); one bad item fails the
+        task, naming the item and the option.
+      - The items run in order, and what they read of the array is read once for all of them. An item that fails is undone
+        as a single volume's failure is, the others stay done, and the task fails naming each failed item and its error.
+      - The diff holds the volumes whose export changed, by array name.
+      - Mutually exclusive with O(name) and O(uuid).
+    type: list
+    elements: dict
+    version_added: 0.3.0
+    suboptions:
+      name:
+        description:
+          - Array name of the volume, as O(name). Mutually exclusive with O(volumes[].uuid).
+        type: str
+      uuid:
+        description:
+          - LXD UUID of the volume, as O(uuid). Mutually exclusive with O(volumes[].name).
+        type: str
+      volume_type:
+        description:
+          - As O(volume_type), for this volume.
+        type: str
+        choices: [container, virtual-machine, image, custom]
+      content_type:
+        description:
+          - As O(content_type), for this volume.
+        type: str
+        choices: [filesystem, block, iso]
 requirements:
   - "With O(connect=true), on the host the task runs on: for NVMe/TCP nvme-cli and the kernel modules C(nvme_fabrics) and
     C(nvme_tcp); for iSCSI open-iscsi (iscsi-initiator-utils on the RHEL family), multipath-tools (device-mapper-multipath)
@@ -130,6 +166,18 @@ EXAMPLES = r"""
 - name: Show what host01 connects to
   ansible.builtin.debug:
     msg: "LUN {{ export.lun }} of {{ export.targets[0].qualified_name }} at {{ export.targets | map(attribute='address') | join(', ') }}"
+
+- name: See, without changing anything, what exporting both custom block volumes to host01 would do
+  alletra.storage.alletra_host_attach:
+    pool: lxd-pool
+    content_type: block
+    volumes:
+      - uuid: 5a2504b0-6a6c-4849-8ee7-ddb0b674fd14
+      - uuid: 0c6f1d1e-8a47-4a39-9d55-3b0c1f6a2e11
+    host_name: host01
+    nqn: nqn.2014-08.org.nvmexpress:uuid:5b71928e-6d3b-4c1b-9d1e-1f0e7e3c2a10
+    connect: false
+  check_mode: true
 
 - name: Export the same volume to host02 as well, over iSCSI through one target address
   alletra.storage.alletra_host_attach:
@@ -170,25 +218,25 @@ host_entity:
   description:
     - Name of the host's entity on the array after the task.
     - Null when there is none (O(state=absent) deleted it, or found none).
-  returned: always
+  returned: unless O(volumes) is given
   type: str
   sample: host01-nvme
 lun:
   description:
     - LUN of the export (for NVMe, the namespace the host sees).
     - Null with O(state=absent), and in check mode before the export exists.
-  returned: always
+  returned: unless O(volumes) is given
   type: int
   sample: 1
 mode:
   description: Protocol of the attach, V(nvme) or V(iscsi).
-  returned: always
+  returned: unless O(volumes) is given
   type: str
   sample: nvme
 targets:
   description:
     - The target ports the host connects to. Empty with O(state=absent).
-  returned: always
+  returned: unless O(volumes) is given
   type: list
   elements: dict
   contains:
@@ -210,16 +258,28 @@ device:
   description:
     - Block device of the volume on the host (a C(dm-*) device with iSCSI multipath).
     - Null with O(connect=false) and with O(state=absent).
-  returned: always
+  returned: unless O(volumes) is given
   type: str
   sample: /dev/nvme1n1
 by_id:
   description:
     - The C(/dev/disk/by-id) link of the device, which names the volume on any host.
     - Null with O(connect=false) and with O(state=absent).
-  returned: always
+  returned: unless O(volumes) is given
   type: str
   sample: /dev/disk/by-id/nvme-eui.00021f6b0000000a2ac0000000000000
+volumes:
+  description:
+    - One entry per item of O(volumes), in order. Each has what the task returns for one volume (RV(host_entity), RV(lun),
+      RV(mode), RV(targets), RV(device), RV(by_id), C(changed) and C(diff)), plus C(item) (the item as given) and
+      C(failed); a failed item has C(msg), and C(failed_step) and C(wsapi_error) where the failure has them.
+  returned: when O(volumes) is given
+  type: list
+  elements: dict
+  sample:
+    - {host_entity: host01-nvme, lun: 2, mode: nvme, device: null, by_id: null, changed: true, failed: false,
+       item: {uuid: 0c6f1d1e-8a47-4a39-9d55-3b0c1f6a2e11},
+       targets: [{address: 192.0.2.21, port: 4420, qualified_name: "nqn.2020-07.com.hpe:4ea8e8b7-1a6c-4d57-8b5e-2c09a2ac1a40"}]}
 """
 
 import socket

@@ -94,6 +94,71 @@ options:
       - Seconds to wait for the array's restore task.
     type: int
     default: 3600
+  volumes:
+    description:
+      - Snapshots of several volumes of O(pool) in one task and one WSAPI session (the bulk form); each item is managed as
+        the task manages the one snapshot of the volume that O(volume) or O(volume_uuid) names, with the same check mode,
+        diff and idempotence.
+      - An item names its parent with O(volumes[].volume) or O(volumes[].volume_uuid); an option it leaves out takes the
+        task's value of the same name (for example O(name), O(pattern), O(expiry) or O(state)), or that option's default.
+        An item that sets O(volumes[].name) or O(volumes[].pattern) takes neither of them from the task.
+      - Every item is checked before anything changes (names, patterns, expiries, UUIDs, two items naming one snapshot); one
+        bad item fails the task, naming the item and the option.
+      - The items run in order, and what they read of the array is read once for all of them. An item that fails is undone
+        as a single snapshot's failure is, the others stay done, and the task fails naming each failed item and its error.
+      - The diff holds the snapshots that changed, as C(<parent array name>/<snapshot name>).
+      - Mutually exclusive with O(volume) and O(volume_uuid).
+    type: list
+    elements: dict
+    version_added: 0.3.0
+    suboptions:
+      volume:
+        description:
+          - Array name of the parent volume, as O(volume). Mutually exclusive with O(volumes[].volume_uuid).
+        type: str
+      volume_uuid:
+        description:
+          - LXD UUID of the parent volume, as O(volume_uuid). Mutually exclusive with O(volumes[].volume).
+        type: str
+      volume_type:
+        description:
+          - As O(volume_type), for this item.
+        type: str
+        choices: [container, virtual-machine, image, custom]
+      content_type:
+        description:
+          - As O(content_type), for this item.
+        type: str
+        choices: [filesystem, block, iso]
+      name:
+        description:
+          - As O(name), for this item. Mutually exclusive with O(volumes[].pattern).
+        type: str
+      uuid:
+        description:
+          - As O(uuid), for this item.
+        type: str
+      pattern:
+        description:
+          - As O(pattern), for this item. Items with a pattern for the same parent are numbered one after the other.
+        type: str
+      expiry:
+        description:
+          - As O(expiry), for this item.
+        type: str
+      read_only:
+        description:
+          - As O(read_only), for this item.
+        type: bool
+      state:
+        description:
+          - As O(state), for this item.
+        type: str
+        choices: [present, absent, restored]
+      force:
+        description:
+          - As O(force), for this item.
+        type: bool
 """
 
 EXAMPLES = r"""
@@ -119,6 +184,15 @@ EXAMPLES = r"""
   ansible.builtin.debug:
     msg: "{{ next_snapshot.snapshot.snapshot_name }} is {{ next_snapshot.snapshot.name }} on the array"
 
+- name: Make sure both volumes have a snapshot snap0, in one task and one session
+  alletra.storage.alletra_snapshot:
+    pool: lxd-pool
+    name: snap0
+    volumes:
+      - volume_uuid: 5a2504b0-6a6c-4849-8ee7-ddb0b674fd14
+        content_type: block
+      - volume: scratch01
+
 - name: Restore before-upgrade onto its volume (not while a host has the volume mounted)
   alletra.storage.alletra_snapshot:
     pool: lxd-pool
@@ -141,7 +215,7 @@ EXAMPLES = r"""
 RETURN = r"""
 snapshot:
   description: The snapshot after the task; empty when it is absent.
-  returned: always
+  returned: unless O(volumes) is given
   type: dict
   contains:
     name:
@@ -174,7 +248,7 @@ snapshot:
       sample: true
 snapshots:
   description: The parent's snapshots after the task, oldest first.
-  returned: always
+  returned: unless O(volumes) is given
   type: list
   elements: dict
   sample: [{name: su-1b4e28ba2fa1411d9c6c1c0bc4e3a3f1-b, snapshot_name: snap0}]
@@ -183,6 +257,17 @@ task:
   returned: when O(state=restored) and not in check mode
   type: dict
   sample: {id: 12, name: promote, status: 1}
+volumes:
+  description:
+    - One entry per item of O(volumes), in order. Each has what the task returns for one snapshot (RV(snapshot),
+      RV(snapshots), RV(task) for a restore, C(changed) and C(diff)), plus C(item) (the item as given) and C(failed);
+      a failed item has C(msg), and C(failed_step) and C(wsapi_error) where the failure has them.
+  returned: when O(volumes) is given
+  type: list
+  elements: dict
+  sample:
+    - {snapshot: {name: su-1b4e28ba2fa1411d9c6c1c0bc4e3a3f1, snapshot_name: snap0, parent: scratch01}, changed: false,
+       failed: false, item: {volume: scratch01}}
 """
 
 import time

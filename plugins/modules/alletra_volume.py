@@ -101,6 +101,65 @@ options:
       - Seconds to wait for each copy task of the array. A task still running then is cancelled and the copy undone.
     type: int
     default: 3600
+  volumes:
+    description:
+      - Several volumes of O(pool) in one task and one WSAPI session (the bulk form); each item is managed as the task
+        manages the one volume that O(name) or O(uuid) names, with the same check mode, diff and idempotence.
+      - An item names its volume with O(volumes[].name) or O(volumes[].uuid); an option it leaves out takes the task's
+        value of the same name (for example O(size) or O(state)), or that option's default.
+      - Every item is checked before anything changes (names, sizes, UUIDs, two items naming one volume, a copy from a
+        volume that another item deletes); one bad item fails the task, naming the item and the option.
+      - The items run in order, and what they read of the array is read once for all of them. An item that fails is undone
+        as a single volume's failure is, the others stay done, and the task fails naming each failed item and its error.
+      - The diff holds the volumes that changed, by array name.
+      - Mutually exclusive with O(name) and O(uuid).
+    type: list
+    elements: dict
+    version_added: 0.3.0
+    suboptions:
+      name:
+        description:
+          - Array name of the volume, as O(name). Mutually exclusive with O(volumes[].uuid).
+        type: str
+      uuid:
+        description:
+          - LXD UUID of the volume, as O(uuid). Mutually exclusive with O(volumes[].name).
+        type: str
+      volume_type:
+        description:
+          - As O(volume_type), for this volume.
+        type: str
+        choices: [container, virtual-machine, image, custom]
+      content_type:
+        description:
+          - As O(content_type), for this volume.
+        type: str
+        choices: [filesystem, block, iso]
+      size:
+        description:
+          - As O(size), for this volume.
+        type: str
+      state:
+        description:
+          - As O(state), for this volume.
+        type: str
+        choices: [present, absent]
+      force:
+        description:
+          - As O(force), for this volume.
+        type: bool
+      source:
+        description:
+          - As O(source) (with the same suboptions), for this volume.
+        type: dict
+      source_snapshot:
+        description:
+          - As O(source_snapshot), for this volume.
+        type: str
+      copy_snapshots:
+        description:
+          - As O(copy_snapshots), for this volume.
+        type: bool
 """
 
 EXAMPLES = r"""
@@ -128,6 +187,24 @@ EXAMPLES = r"""
     pool: lxd-pool
     name: scratch01
     size: 15GiB
+
+- name: Make sure both volumes exist with their sizes, in one task and one session
+  alletra.storage.alletra_volume:
+    pool: lxd-pool
+    content_type: block
+    volumes:
+      - uuid: 5a2504b0-6a6c-4849-8ee7-ddb0b674fd14
+        size: 20GiB
+      - name: scratch01
+        size: 15GiB
+  register: batch
+
+- name: Show what the task did to each volume
+  ansible.builtin.debug:
+    msg: "{{ item.volume.name }} ({{ item.volume.size }}): {{ 'changed' if item.changed else 'as it was' }}"
+  loop: "{{ batch.volumes }}"
+  loop_control:
+    label: "{{ item.item }}"
 
 - name: Snapshot the block volume as snap0, for the copies below
   alletra.storage.alletra_snapshot:
@@ -165,12 +242,13 @@ EXAMPLES = r"""
     name: scratch01
     state: absent
     force: true
+
 """
 
 RETURN = r"""
 volume:
   description: The volume after the task; empty when it is absent.
-  returned: always
+  returned: unless O(volumes) is given
   type: dict
   contains:
     name:
@@ -235,6 +313,17 @@ deleted_snapshots:
   type: list
   elements: str
   sample: [su-1b4e28ba2fa1411d9c6c1c0bc4e3a3f1]
+volumes:
+  description:
+    - One entry per item of O(volumes), in order. Each has what the task returns for one volume (RV(volume),
+      RV(copied_from) and RV(deleted_snapshots) when they apply, C(changed) and C(diff)), plus C(item) (the item as given)
+      and C(failed); a failed item has C(msg), and C(failed_step) and C(wsapi_error) where the failure has them.
+  returned: when O(volumes) is given
+  type: list
+  elements: dict
+  sample:
+    - {volume: {name: scratch01, size_mib: 15360, size: 15GiB, snapshots: []}, changed: false, failed: false, item: {name: scratch01}}
+    - {volume: {}, deleted_snapshots: [], changed: true, failed: false, item: {name: scratch02, state: absent}}
 """
 
 from ansible_collections.alletra.storage.plugins.module_utils import naming
@@ -615,8 +704,8 @@ def refuse_conflicts(items, pool):
             continue
         source_name = array_name(pool, source["name"], source["uuid"], source["volume_type"], source["content_type"], field="source")
         if source_name in deleted:
-            raise ModuleFailure("%s: source: volume %r is deleted by %s[%d] of the same task; copy it in another task first"
-                                % (item.label, source_name, ITEMS, deleted[source_name]))
+            raise ModuleFailure(item.prefixed("source: volume %r is deleted by %s[%d] of the same task; copy it in another "
+                                              "task first" % (source_name, ITEMS, deleted[source_name])))
 
 
 def action(module, client, items):
