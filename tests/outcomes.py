@@ -10,6 +10,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import socket
 
 
 class PlayResults(object):
@@ -50,6 +51,28 @@ def assert_clean_failure(result, *words):
         assert not result.get(key), "task leaked %s: %r" % (key, result.get(key))
     assert "Module failed" not in message, "the module crashed: %r" % (message,)
     assert "Traceback" not in json.dumps(result)
+
+
+def assert_array_unchanged(before, after):
+    """The simulator's whole state (``sim_admin.state()``) is as it was: every collection compared
+    object by object (by name where it is keyed by name), so a failure says which object changed."""
+    assert sorted(before) == sorted(after), "state sections changed: %s -> %s" % (sorted(before), sorted(after))
+    for section in sorted(before):
+        old, new = before[section], after[section]
+        if isinstance(old, dict) and isinstance(new, dict):
+            assert sorted(old) == sorted(new), "%s: added %s, removed %s" % (
+                section, sorted(set(new) - set(old)), sorted(set(old) - set(new)))
+            for name in sorted(old):
+                assert old[name] == new[name], "%s %r changed: %r -> %r" % (section, name, old[name], new[name])
+        else:
+            assert old == new, "%s changed: %r -> %r" % (section, old, new)
+
+
+def free_port():
+    """A local TCP port that nothing listens on (an unreachable array)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 class Array(object):

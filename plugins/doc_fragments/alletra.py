@@ -69,5 +69,7 @@ notes:
     growing pause; then the task fails and says so.
   - Set the connection options once for a play with C(module_defaults) and the action group C(group/alletra.storage.alletra).
 requirements:
-  - requests
+  - Python 3.8 or newer where the module runs; the standard library is enough (C(http.client), C(ssl)).
+  - The array's certificate is checked against O(ca_path), else the system trust store (E(SSL_CERT_FILE), E(SSL_CERT_DIR)).
+  - E(https_proxy) and E(no_proxy) are honoured as curl honours them.
 """

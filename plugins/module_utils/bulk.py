@@ -30,10 +30,6 @@ from ansible_collections.alletra.storage.plugins.module_utils.wsapi import Wsapi
 ITEMS = "volumes"
 # Conditions in one ``?query=``: every URL stays within a few KiB, whatever the names.
 QUERY_TERMS = 40
-# What an item's option does not take from the single form's: a default (an item that omits the option
-# takes the task's value) and the options of a dict (checked with the whole item, as the single form's).
-SINGLE_FORM_ONLY = frozenset(["default", "required", "options", "apply_defaults", "mutually_exclusive", "required_one_of",
-                              "required_if", "required_by", "required_together"])
 
 
 class Item(object):
@@ -84,26 +80,35 @@ class BulkForm(object):
         self.rules = rules
 
     def new_module(self):
-        """The AnsibleModule: the single form's options plus ``volumes``. The single form's rules are
-        checked for each item (the single form is one), so an item can complete what the task gives."""
-        item_options = dict((key, dict((name, value) for name, value in self.spec[key].items() if name not in SINGLE_FORM_ONLY))
-                            for key in self.item_keys)
+        """The AnsibleModule: the single form's options plus ``volumes``.
+
+        An item's options are the single form's, so they are checked here (items()) with the single
+        form's spec and rules, over the task's values, and a failure names the item; the single form's
+        rules that an item can complete are checked the same way for the single form.
+        """
         spec = dict(self.spec)
-        spec[ITEMS] = dict(type="list", elements="dict", options=item_options)
+        spec[ITEMS] = dict(type="list", elements="dict")
         return new_module(spec, mutually_exclusive=list(self.rules.get("mutually_exclusive", [])) + [(key, ITEMS) for key in self.identity],
                           required_one_of=[tuple(group) + (ITEMS,) for group in self.rules.get("required_one_of", [])])
 
     def items(self, module, check):
         """The task's volumes as Items, each checked as the single form checks its parameters, ``check``
         included (what it returns is the item's ``checked``). A bad item fails the module before any
-        request, naming the item and the field."""
+        request, naming the item and the option."""
         given = module.params[ITEMS]
         if given == []:
             module.exit_json(changed=False, volumes=[], diff=dict(before={}, after={}))
         if given is None:
             return [self._checked(module, Item(module, dict((key, value) for key, value in module.params.items() if key != ITEMS)), check)]
-        return [self._checked(module, Item(module, self._merged(module.params, options), index), check)
-                for index, options in enumerate(given)]
+        items = []
+        for index, options in enumerate(given):
+            item = Item(module, {}, index)
+            unknown = sorted(set(options) - set(self.item_keys))
+            if unknown:
+                module.fail_json(msg=item.prefixed("%s: not an option of an item, which takes %s" % (", ".join(unknown), ", ".join(self.item_keys))))
+            item.params = self._merged(module.params, options)
+            items.append(self._checked(module, item, check))
+        return items
 
     def _merged(self, params, options):
         """The single form's parameters for one item: the task's, with what the item gives instead. An

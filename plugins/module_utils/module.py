@@ -12,15 +12,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import traceback
-
-from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule, env_fallback
 
 from ansible_collections.alletra.storage.plugins.module_utils.wsapi import (
-    HAS_REQUESTS,
     HTTP_FORBIDDEN,
     INV_USER_PASS,
-    REQUESTS_IMPORT_ERROR,
     WsapiClient,
     WsapiError,
 )
@@ -47,9 +43,6 @@ def new_module(argument_spec, **kwargs):
     spec = connection_argument_spec()
     spec.update(argument_spec)
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **kwargs)
-    if not HAS_REQUESTS:
-        module.fail_json(msg=missing_required_lib("requests"), exception="".join(
-            traceback.format_exception(type(REQUESTS_IMPORT_ERROR), REQUESTS_IMPORT_ERROR, None)))
     # An argument_spec has no range check for integers.
     if module.params["timeout"] <= 0:
         module.fail_json(msg="timeout must be a positive number of seconds, got %s" % module.params["timeout"])

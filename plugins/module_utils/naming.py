@@ -290,7 +290,8 @@ def expiry_to_hours(expr, now=None):
         if not match:
             raise ValueError("expiry %r: term %r is not valid: use %s" % (expr, term, _EXPIRY_FORMS))
         if match.group(2) in amounts:
-            raise ValueError("expiry %r gives the unit %r more than once" % (expr, match.group(2)))
+            raise ValueError("expiry %r gives the unit %r more than once: give each unit once, for example '1d 12H'" % (
+                expr, match.group(2)))
         amounts[match.group(2)] = int(match.group(1))
     if not any(amounts.values()):
         raise ValueError("expiry %r is zero: leave it empty for a snapshot that does not expire" % (expr,))

@@ -63,7 +63,9 @@ def create_snapshot(client, parent_name, parameters):
         if err.code == EXISTENT_VOL:
             raise Raced(parameters["name"])
         if not err.unanswered:
-            raise create_refused(err, parameters["name"]) or err
+            space = ("name: the snapshot CPG of %r has no space for snapshot %r; nothing was created. Free space in that CPG"
+                     % (parent_name, parameters["name"]))
+            raise create_refused(err, parameters["name"], space=space) or err
         snapshot = get_volume(client, parameters["name"])
         if snapshot is None:
             raise err

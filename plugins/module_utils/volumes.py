@@ -74,7 +74,11 @@ def name_volume_item(item, pool):
 
 
 def get_volume(client, name):
-    return client.get_or_none("/volumes/" + name, NON_EXISTENT_VOL)
+    """The volume ``name``, or None; a name the array refuses even to look up fails naming the fix."""
+    try:
+        return client.get_or_none("/volumes/" + name, NON_EXISTENT_VOL)
+    except WsapiError as err:
+        raise name_refused(err, name) or err
 
 
 def find_member(client, pool, name, field="name", reads=None):
@@ -145,16 +149,39 @@ def volume_comment(pool_name, run_id, copy_of=None):
     return " ".join(words)
 
 
-def create_refused(err, name, field="name"):
-    """A create the array refused for the name or the space, told in terms of the task's parameters."""
+def name_refused(err, name, field="name"):
+    """A name the array refused (too long, characters), told in terms of the task's parameters; else None."""
     if err.code == INV_INPUT_EXCEEDS_LENGTH:
-        return ModuleFailure("%s: the array refuses %r as too long (%d characters): %s" % (field, name, len(name), err.desc),
+        # A name LXD's scheme made is fixed by the pool's scheme, not by the task.
+        fix = "keep LXD's names in a pool made with naming: compact" if naming.decode_name(name) else "give a shorter name"
+        return ModuleFailure("%s: the array refuses %r as too long (%d characters: %s). Arrays before Alletra MP (OS 10) take "
+                             "at most 31 characters, 27 for a pool's volume set: %s" % (field, name, len(name), err.desc, fix),
                              wsapi_error=err.as_dict())
     if err.code == INV_INPUT_ILLEGAL_CHAR:
-        return ModuleFailure("%s: the array refuses characters of %r: %s" % (field, name, err.desc), wsapi_error=err.as_dict())
-    if err.code == NO_SPACE:
-        return ModuleFailure("size: the CPG has no space for %r: %s" % (name, err.desc), wsapi_error=err.as_dict())
+        return ModuleFailure("%s: the array refuses characters of %r (%s): use letters, digits, '.', '_' or '-'" % (
+            field, name, err.desc), wsapi_error=err.as_dict())
     return None
+
+
+def create_refused(err, name, field="name", space=None):
+    """A create (or grow) the array refused for the name or the space, told in terms of the task's parameters.
+
+    ``space`` says, for a refusal for want of space (NO_SPACE), what needed how much of which CPG
+    and what to do; nothing was made or changed on the array then.
+    """
+    refused = name_refused(err, name, field)
+    if refused:
+        return refused
+    if err.code == NO_SPACE:
+        space = space or "the array has no space for %r" % name
+        return ModuleFailure("%s (HTTP %s, WSAPI code %s: %s)" % (space, err.status, err.code, err.desc), wsapi_error=err.as_dict())
+    return None
+
+
+def no_space_for(name, size_mib, cpg):
+    """What a create refused for want of space says: the volume, its size, the CPG, the fix."""
+    return ("size: CPG %s has no space for volume %r of %s; nothing was created. Free space in CPG %s or give a smaller "
+            "size" % (cpg, name, naming.format_mib(size_mib), cpg))
 
 
 def create_volume(client, pool, name, size_mib, copy_of=None):
@@ -172,7 +199,7 @@ def create_volume(client, pool, name, size_mib, copy_of=None):
         if err.code == EXISTENT_VOL:
             raise Raced(name)
         if not err.unanswered:
-            raise create_refused(err, name) or err
+            raise create_refused(err, name, space=no_space_for(name, size_mib, pool["cpg"])) or err
         volume = get_volume(client, name)
         if volume is None:
             raise err

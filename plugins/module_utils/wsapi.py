@@ -6,33 +6,31 @@
 
 All HTTP of the collection goes through :class:`WsapiClient`: one keep-alive session, login on
 first use, logout on close, one re-login on an expired session key, bounded retries where a
-repeat is safe, and one error type that carries the WSAPI code.
+repeat is safe, and one error type that carries the WSAPI code. It needs only Python's standard
+library (http.client and ssl): a module starts without importing an HTTP library, which would
+cost more than the module's whole work.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import base64
 import json
 import os
+import select
+import socket
+import ssl
 import time
 import uuid
 
 try:
-    import requests
-    from requests import exceptions as requests_exceptions
-    HAS_REQUESTS = True
-    REQUESTS_IMPORT_ERROR = None
-except ImportError as import_error:  # pragma: no cover - exercised by ansible-test import sanity
-    requests = None
-    requests_exceptions = None
-    HAS_REQUESTS = False
-    REQUESTS_IMPORT_ERROR = import_error
-
-try:
-    from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
-except ImportError:  # pragma: no cover - urllib3 comes with requests
-    ConnectTimeoutError = NewConnectionError = ()
+    import http.client as http_client
+    from urllib.parse import unquote, urlencode, urlsplit
+except ImportError:  # pragma: no cover - Python 2, which no target of this collection runs
+    import httplib as http_client
+    from urllib import unquote, urlencode
+    from urlparse import urlsplit
 
 API_PREFIX = "/api/v1"
 SESSION_HEADER = "X-HP3PAR-WSAPI-SessionKey"
@@ -237,23 +235,52 @@ class WsapiTaskError(WsapiError):
         self.task = task
 
 
-def _not_sent(error):
-    """True when requests failed before the request could reach the server."""
-    if isinstance(error, requests_exceptions.ConnectTimeout):
-        return True
-    reason = error.args[0] if error.args else None
-    reason = getattr(reason, "reason", reason)
-    return isinstance(reason, (NewConnectionError, ConnectTimeoutError))
+class _NoAnswer(Exception):
+    """No HTTP answer. ``sent`` is False when the request cannot have reached the array (no connection)."""
+
+    def __init__(self, reason, sent):
+        super(_NoAnswer, self).__init__(reason)
+        self.sent = sent
+
+
+class _TlsFailure(Exception):
+    """The TLS handshake failed; ``unverified`` when the array's certificate was not trusted."""
+
+    def __init__(self, reason, unverified):
+        super(_TlsFailure, self).__init__(reason)
+        self.unverified = unverified
+
+
+class _Response(object):
+    """What the client uses of an HTTP answer."""
+
+    def __init__(self, status_code, reason, content_type, content):
+        self.status_code = status_code
+        self.reason = reason
+        self.content_type = content_type or ""
+        self.content = content
+
+    def json(self):
+        return json.loads(self.content.decode("utf-8"))
 
 
 def _answer(response):
-    """The decoded JSON body of a response, or None when it has none."""
+    """The decoded JSON body of a response, or None when it has none or it is not JSON."""
     if not response.content:
         return None
     try:
         return response.json()
     except ValueError:
         return None
+
+
+def _not_wsapi(response, method, path, url):
+    """The error for an answer with a body that is not JSON: another web server answers at wsapi_url."""
+    kind = response.content_type.split(";")[0].strip() or "no content type"
+    return WsapiError(
+        "%s %s: the answer is not a WSAPI answer (HTTP %s, %s): check that wsapi_url %s is the array's WSAPI address "
+        "(https://<array>, port 443 or the one `showwsapi` names)" % (method, path, response.status_code, kind, _shown(url)),
+        status=response.status_code, method=method, path=path)
 
 
 def base_url(url, allow_http=False):
@@ -274,7 +301,7 @@ def base_url(url, allow_http=False):
 
 
 def check_ca_path(ca_path):
-    """Refuse a ca_path that requests could not load (it would fail the first request obscurely)."""
+    """Refuse a ca_path that TLS could not load (it would fail the first request obscurely)."""
     hint = "ca_path must be the PEM file of the CA that signed the array's certificate"
     if not os.path.exists(ca_path):
         raise WsapiError("ca_path %r does not exist: %s" % (ca_path, hint))
@@ -287,18 +314,130 @@ def check_ca_path(ca_path):
         raise WsapiError("ca_path %r cannot be read (%s): %s" % (ca_path, err.strerror or err, hint))
 
 
-def _verify_setting(validate_certs, ca_path):
-    """What requests gets as ``verify``: False, the checked ca_path, or True (system trust store)."""
+def _tls_context(validate_certs, ca_path):
+    """The TLS settings of the connection: no verification, the checked ca_path, or the system's trust
+    store (which SSL_CERT_FILE and SSL_CERT_DIR may point elsewhere)."""
+    context = ssl.create_default_context()
     if not validate_certs:
-        try:
-            requests.packages.urllib3.disable_warnings()
-        except AttributeError:  # pragma: no cover
-            pass
-        return False
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return context
     if ca_path:
         check_ca_path(ca_path)
-        return ca_path
-    return True
+        try:
+            context = ssl.create_default_context(cafile=ca_path)
+        except ssl.SSLError as err:
+            raise WsapiError("ca_path %r holds no PEM certificate TLS can use (%s): ca_path must be the PEM file of the "
+                             "CA that signed the array's certificate" % (ca_path, err.reason or err))
+    return context
+
+
+def _proxy_for(scheme, host, port, environ=None):
+    """The (host, port, headers) of the HTTP proxy that https_proxy (http_proxy for http://) names for the
+    array, or None for a direct connection: unset, or the array in no_proxy. Read as curl reads them."""
+    environ = os.environ if environ is None else environ
+    proxy = environ.get(scheme + "_proxy") or environ.get(scheme.upper() + "_PROXY")
+    if not proxy or _bypassed(host.lower(), port, environ.get("no_proxy") or environ.get("NO_PROXY") or ""):
+        return None
+    parts = urlsplit(proxy if "://" in proxy else "http://" + proxy)
+    headers = {}
+    if parts.username:
+        credentials = "%s:%s" % (unquote(parts.username), unquote(parts.password or ""))
+        headers["Proxy-Authorization"] = "Basic " + base64.b64encode(credentials.encode("utf-8")).decode("ascii")
+    return parts.hostname, parts.port or 8080, headers
+
+
+def _bypassed(host, port, no_proxy):
+    """True when no_proxy (comma-separated names, domains, name:port, or *) covers host:port."""
+    for entry in no_proxy.lower().split(","):
+        name, dummy, entry_port = entry.strip().partition(":")
+        name = name.lstrip(".")
+        if name == "*":
+            return True
+        if name and (not entry_port or entry_port == str(port)) and (host == name or host.endswith("." + name)):
+            return True
+    return False
+
+
+class _Transport(object):
+    """One keep-alive HTTP/1.1 connection to the array, opened on first use and after any failure.
+
+    A connection is opened explicitly before a request is written, so a failure to connect is known
+    not to have reached the array; a kept connection the array has closed is noticed before reuse.
+    """
+
+    def __init__(self, base, context, timeout):
+        parts = urlsplit(base)
+        self.https = parts.scheme.lower() == HTTPS_SCHEME
+        self.host = parts.hostname
+        self.port = parts.port or (443 if self.https else 80)
+        self.path = parts.path
+        self.context = context
+        self.timeout = timeout
+        self.proxy = _proxy_for(parts.scheme.lower(), self.host, self.port)
+        self._conn = None
+
+    def request(self, method, target, body=None, headers=None):
+        """Send one request for ``target`` (path and query) and read its whole answer."""
+        conn = self._connection()
+        try:
+            conn.request(method, self.path + target, body=body, headers=headers or {})
+            answer = conn.getresponse()
+            response = _Response(answer.status, answer.reason, answer.getheader("Content-Type"), answer.read())
+        except (OSError, http_client.HTTPException) as err:
+            self.close()
+            raise _NoAnswer(_reason(err), sent=True)
+        if answer.will_close:
+            self.close()
+        return response
+
+    def close(self):
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
+
+    def _connection(self):
+        if self._conn is not None and _closed_by_peer(self._conn.sock):
+            self.close()
+        if self._conn is None:
+            self._conn = self._connect()
+        return self._conn
+
+    def _connect(self):
+        host, port = (self.proxy[0], self.proxy[1]) if self.proxy else (self.host, self.port)
+        if self.https:
+            conn = http_client.HTTPSConnection(host, port, timeout=self.timeout, context=self.context)
+        else:
+            conn = http_client.HTTPConnection(host, port, timeout=self.timeout)
+        if self.proxy:
+            conn.set_tunnel(self.host, self.port, headers=self.proxy[2])
+        try:
+            conn.connect()
+        except ssl.SSLError as err:
+            conn.close()
+            raise _TlsFailure(_reason(err), unverified=isinstance(err, getattr(ssl, "SSLCertVerificationError", ())))
+        except (OSError, http_client.HTTPException) as err:
+            conn.close()
+            raise _NoAnswer(_reason(err), sent=False)
+        return conn
+
+
+def _closed_by_peer(sock):
+    """True when a kept connection's socket became readable while idle: the array closed it."""
+    if sock is None:
+        return True
+    try:
+        return bool(select.select([sock], [], [], 0)[0])
+    except (OSError, ValueError):
+        return True
+
+
+def _reason(err):
+    """A short text for a transport error (some have an empty str())."""
+    text = str(err) or err.__class__.__name__
+    if isinstance(err, socket.timeout) or text == "timed out":
+        return "timed out"
+    return text
 
 
 def _shown(url):
@@ -333,17 +472,13 @@ class WsapiClient(object):
 
     def __init__(self, url, username, password, validate_certs=True, ca_path=None, timeout=30,
                  retries=3, backoff=0.5, user_agent="alletra.storage", allow_http=False):
-        if not HAS_REQUESTS:
-            raise WsapiError("the Python library 'requests' is required on the host that runs this module")
         self.url = base_url(url, allow_http)
-        # verify goes with every request: requests lets REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE in the
-        # environment override a Session-level verify, which would silently ignore ca_path.
-        self._verify = _verify_setting(validate_certs, ca_path)
+        self._context = _tls_context(validate_certs, ca_path) if self.url.lower().startswith(HTTPS_SCHEME + "://") else None
         # What a caller should tell its user about this connection's security (a module warns).
         self.warnings = []
-        if self.url.lower().startswith(HTTP_SCHEME + "://"):
+        if self._context is None:
             self.warnings.append(PLAIN_HTTP_WARNING % _shown(self.url))
-        elif self._verify is False:
+        elif not validate_certs:
             self.warnings.append(NO_VERIFY_WARNING)
         self.username = username
         self._password = password
@@ -354,8 +489,8 @@ class WsapiClient(object):
         self._cache = {}
         # Marks what this client creates, so a create whose answer was lost is recognised as its own.
         self.run_id = uuid.uuid4().hex[:12]
-        self._http = requests.Session()
-        self._http.headers.update({"Accept": "application/json", "User-Agent": user_agent})
+        self._headers = {"Accept": "application/json", "User-Agent": user_agent}
+        self._http = _Transport(self.url, self._context, timeout)
 
     def __enter__(self):
         return self
@@ -390,7 +525,7 @@ class WsapiClient(object):
         self.key = key
 
     def close(self):
-        """Delete the session key on the array (best effort) and release connections."""
+        """Delete the session key on the array (best effort) and release the connection."""
         key, self.key = self.key, None
         try:
             if key:
@@ -403,11 +538,11 @@ class WsapiClient(object):
 
         Sent without _send's retries, so an array that went away costs at most two attempts.
         """
-        url = self.url + API_PREFIX + "/credentials/" + key
+        target = API_PREFIX + "/credentials/" + key
         for attempt in range(1, LOGOUT_ATTEMPTS + 1):
             try:
-                response = self._http.request("DELETE", url, timeout=self.timeout, verify=self._verify)
-            except requests_exceptions.RequestException:
+                response = self._http.request("DELETE", target, headers=dict(self._headers))
+            except (_NoAnswer, _TlsFailure):
                 response = None
             # 2xx: deleted; 403/6: the key expired or was deleted by an attempt whose answer was
             # lost, nothing is left to free; another 4xx would not change on a repeat.
@@ -416,7 +551,7 @@ class WsapiClient(object):
             if attempt < LOGOUT_ATTEMPTS:
                 self._pause(attempt)
 
-    # -- requests -------------------------------------------------------------------------
+    # -- calls ----------------------------------------------------------------------------
     def request(self, method, path, body=None, query=None, idempotent=None):
         """Send one request to ``/api/v1<path>`` and return the decoded JSON answer (or None).
 
@@ -497,29 +632,25 @@ class WsapiClient(object):
     def _send(self, method, path, body=None, query=None, authenticated=True, idempotent=None, prefix=API_PREFIX):
         if idempotent is None:
             idempotent = method in IDEMPOTENT_METHODS
-        url = self.url + prefix + path
-        headers = {}
+        target = prefix + path
+        if query:
+            target += "?" + urlencode({"query": query})
+        headers = dict(self._headers)
         if authenticated:
             headers[SESSION_HEADER] = self.key
         data = None
         if body is not None:
             headers["Content-Type"] = "application/json"
-            data = json.dumps(body)
-        params = {"query": query} if query else None
+            data = json.dumps(body).encode("utf-8")
         attempt = 0
         while True:
             attempt += 1
             try:
-                response = self._http.request(method, url, data=data, params=params, headers=headers,
-                                              timeout=self.timeout, verify=self._verify)
-            except requests_exceptions.SSLError as err:
-                raise WsapiError(
-                    "cannot verify the TLS certificate of %s: %s. Set ca_path to the CA that signed the array's "
-                    "certificate, or validate_certs: false to skip verification" % (_shown(self.url), _short(err)),
-                    method=method, path=prefix + path)
-            except (requests_exceptions.ConnectionError, requests_exceptions.Timeout) as err:
-                safe = idempotent or _not_sent(err)
-                if safe and attempt <= self.retries:
+                response = self._http.request(method, target, body=data, headers=headers)
+            except _TlsFailure as err:
+                raise self._tls_error(err, method, prefix + path)
+            except _NoAnswer as err:
+                if (idempotent or not err.sent) and attempt <= self.retries:
                     self._pause(attempt)
                     continue
                 raise WsapiError(
@@ -533,8 +664,20 @@ class WsapiClient(object):
                 # An earlier attempt whose answer was lost deleted the object: the goal is reached.
                 return None
             if response.status_code >= HTTP_BAD_REQUEST:
-                raise _error_from(response, method, prefix + _redact(path))
+                raise _error_from(response, method, prefix + _redact(path), self.url)
+            if response.content and _answer(response) is None:
+                raise _not_wsapi(response, method, prefix + _redact(path), self.url)
             return _answer(response)
+
+    def _tls_error(self, err, method, path):
+        if err.unverified:
+            return WsapiError(
+                "cannot verify the TLS certificate of %s: %s. Set ca_path to the CA that signed the array's "
+                "certificate, or validate_certs: false to skip verification" % (_shown(self.url), _short(err)),
+                method=method, path=path)
+        return WsapiError(
+            "the TLS handshake with %s failed: %s. Check that wsapi_url is the array's WSAPI address (https, and "
+            "its port)" % (_shown(self.url), _short(err)), method=method, path=path)
 
     def _pause(self, attempt):
         time.sleep(min(self.backoff * (2 ** (attempt - 1)), MAX_BACKOFF))
@@ -552,10 +695,12 @@ def _short(err):
     return text if len(text) < 300 else text[:300] + "..."
 
 
-def _error_from(response, method, path):
+def _error_from(response, method, path, url):
     answer = _answer(response)
     if not isinstance(answer, dict):
         answer = {}
+    if response.content and not answer:
+        return _not_wsapi(response, method, path, url)
     code = answer.get("code")
     desc = answer.get("desc") or answer.get("message") or response.reason or ""
     ref = answer.get("ref")

@@ -39,6 +39,7 @@ extends_documentation_fragment:
   - alletra.storage.alletra
   - alletra.storage.attributes
   - alletra.storage.volume
+  - alletra.storage.bulk
 options:
   mode:
     description:
@@ -101,40 +102,16 @@ options:
     default: 30
   volumes:
     description:
-      - Several volumes of O(pool) for the one host of the task, in one task and one WSAPI session (the bulk form); each
-        item is exported (or its export removed, with O(state=absent)) as the task does for the one volume that O(name) or
-        O(uuid) names, with the same check mode, diff and idempotence. The host, mode, targets, state and the other
-        options are the task's.
-      - The host entity is found once, created before the first export that needs it, and deleted after the detach of its
-        last export.
-      - Every item is checked before anything changes (names, UUIDs, two items naming one volume); one bad item fails the
-        task, naming the item and the option.
-      - The items run in order, and what they read of the array is read once for all of them. An item that fails is undone
-        as a single volume's failure is, the others stay done, and the task fails naming each failed item and its error.
-      - The diff holds the volumes whose export changed, by array name.
-      - Mutually exclusive with O(name) and O(uuid).
+      - Several volumes of O(pool) for the one host of the task (the bulk form), each exported (or its export removed) as
+        the task does for the one volume of O(name) or O(uuid). Mutually exclusive with O(name) and O(uuid).
+      - Each item is a dict of the options O(name) or O(uuid), O(volume_type) and O(content_type), with their meaning and
+        values here; one an item leaves out takes the task's value, or its default. The host, the mode, the targets, the
+        state and the other options are the task's.
+      - The host entity is found once, created before the first export that needs it, and deleted after the detach of
+        its last export. The notes say how the items run.
     type: list
     elements: dict
     version_added: 0.3.0
-    suboptions:
-      name:
-        description:
-          - Array name of the volume, as O(name). Mutually exclusive with O(volumes[].uuid).
-        type: str
-      uuid:
-        description:
-          - LXD UUID of the volume, as O(uuid). Mutually exclusive with O(volumes[].name).
-        type: str
-      volume_type:
-        description:
-          - As O(volume_type), for this volume.
-        type: str
-        choices: [container, virtual-machine, image, custom]
-      content_type:
-        description:
-          - As O(content_type), for this volume.
-        type: str
-        choices: [filesystem, block, iso]
 requirements:
   - "With O(connect=true), on the host the task runs on: for NVMe/TCP nvme-cli and the kernel modules C(nvme_fabrics) and
     C(nvme_tcp); for iSCSI open-iscsi (iscsi-initiator-utils on the RHEL family), multipath-tools (device-mapper-multipath)
@@ -519,7 +496,8 @@ def present(module, run):
     """Export the volume to the host's entity (and connect the host); everything is read and checked first."""
     volume = find_member(run.client, run.pool, module.name, reads=run.reads)
     if volume is None:
-        raise ModuleFailure("pool %r has no volume %r: create it first with alletra.storage.alletra_volume" % (run.pool["name"], module.name))
+        raise ModuleFailure("%s: pool %r has no volume %r: create it first with alletra.storage.alletra_volume" % (
+            "name" if module.params["name"] is not None else "uuid", run.pool["name"], module.name))
     if volume.get("stray"):
         raise ModuleFailure("volume %r was left outside pool %r by a run that stopped part-way: run "
                             "alletra.storage.alletra_volume for it first" % (module.name, run.pool["name"]))

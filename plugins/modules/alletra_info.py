@@ -366,7 +366,9 @@ def gather_pools(client, pool_name):
         if pool is not None:
             pools.append(pool_facts(pool))
     if pool_name and pool_name not in [pool["name"] for pool in pools]:
-        raise ModuleFailure("pool: %r is not a pool on this array; pools: %s" % (pool_name, ", ".join(p["name"] for p in pools) or "none"))
+        names = ", ".join(pool["name"] for pool in pools)
+        raise ModuleFailure("pool: %r is not a pool on this array: %s, or omit pool" % (
+            pool_name, "give one of its pools: " + names if names else "it has none; create one with alletra.storage.alletra_pool"))
     if pool_name:
         pools = [pool for pool in pools if pool["name"] == pool_name]
     return pools

@@ -37,7 +37,8 @@ options:
   naming:
     description:
       - How the pool names its volumes.
-      - V(lxd) uses LXD's names (34 to 37 characters), which need an array that accepts names longer than 31 characters.
+      - V(lxd) uses LXD's names (34 to 37 characters), which need an array that accepts names longer than 31 characters;
+        on an older array (OS before 10.x) it is refused before anything is created.
       - V(compact) writes the UUID in base32, so names fit in 31 characters.
       - V(auto) picks V(lxd) on arrays whose OS is 10.x or newer (Alletra MP) and V(compact) on older ones.
       - Only used when the pool is created; the scheme of an existing pool cannot change.
@@ -149,7 +150,20 @@ def capacity(client, cpg):
 def require_cpg(client, cpg):
     if client.get_or_none("/cpgs/" + cpg, NON_EXISTENT_CPG) is None:
         names = sorted(item["name"] for item in client.members("/cpgs"))
-        raise ModuleFailure("cpg: CPG %r does not exist on the array; it has: %s" % (cpg, ", ".join(names) or "none"))
+        raise ModuleFailure("cpg: CPG %r does not exist on the array: give one of its CPGs (%s)" % (cpg, ", ".join(names) or "none"))
+
+
+def choose_naming(client, asked):
+    """The naming scheme of a new pool: ``auto`` picks the one for the array's OS; LXD's names are
+    refused on an array that takes at most 31 characters, before anything is created."""
+    system_version = client.cached("/system").get("systemVersion")
+    fitting = naming.choose_scheme(system_version)
+    if asked == "auto":
+        return fitting
+    if asked == naming.SCHEME_LXD and fitting != naming.SCHEME_LXD:
+        raise ModuleFailure("naming: lxd names have up to %d characters, but this array (OS %s) takes at most 31: use naming: "
+                            "compact, or auto, which picks it for this array" % (naming.max_name_length(naming.SCHEME_LXD), system_version))
+    return asked
 
 
 def create(client, pool):
@@ -178,15 +192,14 @@ def present(module, client):
         if not params["cpg"]:
             raise ModuleFailure("cpg: required to create pool %r" % params["name"])
         require_cpg(client, params["cpg"])
-        scheme = params["naming"]
-        if scheme == "auto":
-            scheme = naming.choose_scheme(client.cached("/system").get("systemVersion"))
+        scheme = choose_naming(client, params["naming"])
         pool = dict(name=params["name"], cpg=params["cpg"], naming=scheme, members=[])
         if not module.check_mode:
             create(client, pool)
     else:
         if params["naming"] != "auto" and params["naming"] != pool["naming"]:
-            raise ModuleFailure("naming: pool %r names its volumes with the %r scheme, which cannot change" % (pool["name"], pool["naming"]))
+            raise ModuleFailure("naming: pool %r names its volumes with the %r scheme, which cannot change: keep naming: %s "
+                                "(or auto)" % (pool["name"], pool["naming"], pool["naming"]))
         if params["cpg"] and params["cpg"] != pool["cpg"]:
             if pool["members"]:
                 raise ModuleFailure(

@@ -22,6 +22,7 @@ author:
 extends_documentation_fragment:
   - alletra.storage.alletra
   - alletra.storage.attributes
+  - alletra.storage.bulk
 options:
   pool:
     description:
@@ -30,11 +31,12 @@ options:
     required: true
   volume:
     description:
-      - Array name of the parent volume. Mutually exclusive with O(volume_uuid).
+      - Array name of the parent volume. Mutually exclusive with O(volume_uuid) and O(volumes).
     type: str
   volume_uuid:
     description:
       - LXD UUID of the parent volume; with O(volume_type) and O(content_type) it gives the parent's array name.
+      - Mutually exclusive with O(volumes).
     type: str
   volume_type:
     description:
@@ -91,74 +93,25 @@ options:
     default: false
   task_timeout:
     description:
-      - Seconds to wait for the array's restore task.
+      - Seconds to wait for the array's restore task (O(state=restored)), and for an earlier restore that keeps
+        the volume busy.
+      - A restore task still running then is not stopped, since a restore stopped half way would leave the volume
+        holding neither its data nor the snapshot's. The task fails; the volume keeps its data until the array's
+        task ends and then holds the snapshot's; running the task again waits for it.
     type: int
     default: 3600
   volumes:
     description:
-      - Snapshots of several volumes of O(pool) in one task and one WSAPI session (the bulk form); each item is managed as
-        the task manages the one snapshot of the volume that O(volume) or O(volume_uuid) names, with the same check mode,
-        diff and idempotence.
-      - An item names its parent with O(volumes[].volume) or O(volumes[].volume_uuid); an option it leaves out takes the
-        task's value of the same name (for example O(name), O(pattern), O(expiry) or O(state)), or that option's default.
-        An item that sets O(volumes[].name) or O(volumes[].pattern) takes neither of them from the task.
-      - Every item is checked before anything changes (names, patterns, expiries, UUIDs, two items naming one snapshot); one
-        bad item fails the task, naming the item and the option.
-      - The items run in order, and what they read of the array is read once for all of them. An item that fails is undone
-        as a single snapshot's failure is, the others stay done, and the task fails naming each failed item and its error.
-      - The diff holds the snapshots that changed, as C(<parent array name>/<snapshot name>).
-      - Mutually exclusive with O(volume) and O(volume_uuid).
+      - Snapshots of several volumes of O(pool) in one task (the bulk form), each managed as the task manages the one
+        snapshot of the volume of O(volume) or O(volume_uuid). Mutually exclusive with O(volume) and O(volume_uuid).
+      - Each item is a dict of the options O(volume) or O(volume_uuid), O(volume_type), O(content_type), O(name) or
+        O(pattern), O(uuid), O(expiry), O(read_only), O(state) and O(force), with their meaning and values here. An option
+        an item leaves out takes the task's value, or its default; an item that sets O(name) or O(pattern) takes neither
+        from the task. Items with a pattern for one parent are numbered one after the other.
+      - The diff names each snapshot C(<parent array name>/<snapshot name>). The notes say how the items run.
     type: list
     elements: dict
     version_added: 0.3.0
-    suboptions:
-      volume:
-        description:
-          - Array name of the parent volume, as O(volume). Mutually exclusive with O(volumes[].volume_uuid).
-        type: str
-      volume_uuid:
-        description:
-          - LXD UUID of the parent volume, as O(volume_uuid). Mutually exclusive with O(volumes[].volume).
-        type: str
-      volume_type:
-        description:
-          - As O(volume_type), for this item.
-        type: str
-        choices: [container, virtual-machine, image, custom]
-      content_type:
-        description:
-          - As O(content_type), for this item.
-        type: str
-        choices: [filesystem, block, iso]
-      name:
-        description:
-          - As O(name), for this item. Mutually exclusive with O(volumes[].pattern).
-        type: str
-      uuid:
-        description:
-          - As O(uuid), for this item.
-        type: str
-      pattern:
-        description:
-          - As O(pattern), for this item. Items with a pattern for the same parent are numbered one after the other.
-        type: str
-      expiry:
-        description:
-          - As O(expiry), for this item.
-        type: str
-      read_only:
-        description:
-          - As O(read_only), for this item.
-        type: bool
-      state:
-        description:
-          - As O(state), for this item.
-        type: str
-        choices: [present, absent, restored]
-      force:
-        description:
-          - As O(force), for this item.
-        type: bool
 """
 
 EXAMPLES = r"""
@@ -292,7 +245,14 @@ from ansible_collections.alletra.storage.plugins.module_utils.volumes import (
     snapshots_of,
     volume_identity_spec,
 )
-from ansible_collections.alletra.storage.plugins.module_utils.wsapi import COPY_VIRTUAL, VOLUME_PROMOTE, VV_IN_TASK, WsapiError
+from ansible_collections.alletra.storage.plugins.module_utils.wsapi import (
+    COPY_VIRTUAL,
+    TASK_ACTIVE,
+    VOLUME_PROMOTE,
+    VV_IN_TASK,
+    WsapiError,
+    WsapiTaskError,
+)
 
 # The options an item of ``volumes`` takes; the task's values of the same names are their defaults.
 ITEM_KEYS = ("volume", "volume_uuid", "volume_type", "content_type", "name", "uuid", "pattern", "expiry", "read_only", "state", "force")
@@ -345,7 +305,8 @@ def resolve(module, client, pool, reads):
     parent_name = parent_name_of(params, pool)
     parent = reads.volume(parent_name)
     if parent is None or parent_name not in pool["members"]:
-        raise ModuleFailure("volume: %r is not a volume of pool %r" % (parent_name, pool["name"]))
+        raise ModuleFailure("volume: %r is not a volume of pool %r: name one of its volumes, or create it first with "
+                            "alletra.storage.alletra_volume" % (parent_name, pool["name"]))
     existing = reads.direct_snapshots(parent_name)
     user_name = params["name"]
     if user_name is None:
@@ -422,7 +383,8 @@ def send_promote(client, snapshot_name, promote, timeout):
 def restored(module, client, pool, reads, exports):
     parent, user_name, dummy_name_on_array, snapshot, existing = resolve(module, client, pool, reads)
     if snapshot is None:
-        raise ModuleFailure("name: volume %r has no snapshot %r to restore" % (parent["name"], user_name))
+        raise ModuleFailure("name: volume %r has no snapshot %r to restore: name one of its snapshots: %s" % (
+            parent["name"], user_name, ", ".join(user_name_of(s) for s in existing) or "it has none"))
     vluns = exports.vluns_of(parent["name"]) + exports.pool_exports(pool["name"])
     if vluns and not module.params["force"]:
         raise ModuleFailure(
@@ -439,11 +401,24 @@ def restored(module, client, pool, reads, exports):
             promote["online"] = True
         answer = send_promote(client, snapshot["name"], promote, module.params["task_timeout"])
         if answer.get("taskid"):
-            try:
-                restore["task"] = client.wait_task(answer["taskid"], timeout=module.params["task_timeout"])
-            except WsapiError as err:
-                raise ModuleFailure("restoring %r onto %r: %s" % (user_name, parent["name"], err), failed_step="restore task")
+            restore["task"] = wait_restore(client, answer["taskid"], user_name, parent["name"], module.params["task_timeout"])
     return restore
+
+
+def wait_restore(client, task_id, user_name, parent_name, timeout):
+    """Wait for the restore task. One that outlives ``timeout`` is left to finish: a promote stopped
+    half way would leave the volume holding neither its data nor the snapshot's."""
+    try:
+        return client.wait_task(task_id, timeout=timeout)
+    except WsapiTaskError as err:
+        if err.task is None or err.task.get("status") != TASK_ACTIVE:
+            raise ModuleFailure("restoring %r onto %r: %s" % (user_name, parent_name, err), failed_step="restore task")
+        raise ModuleFailure(
+            "restoring %r onto %r: %s. The restore goes on on the array: %r holds its data as it was until the task ends, "
+            "then %r's. Raise task_timeout (now %d s) to wait for it; running this task again waits for it too"
+            % (user_name, parent_name, err, parent_name, user_name, timeout), failed_step="restore task")
+    except WsapiError as err:
+        raise ModuleFailure("restoring %r onto %r: %s" % (user_name, parent_name, err), failed_step="restore task")
 
 
 def absent(module, client, pool, reads, exports):
@@ -485,7 +460,7 @@ def check(params):
     if params["pattern"] is not None and params["state"] != "present":
         raise ModuleFailure("pattern: only used to create a snapshot (state: present); name the snapshot to %s it" % params["state"])
     if params["pattern"] is not None and "%d" not in params["pattern"]:
-        raise ModuleFailure("pattern: %r has no %%d placeholder for the snapshot number" % params["pattern"])
+        raise ModuleFailure("pattern: %r has no %%d placeholder for the snapshot number: add one, for example snap%%d" % params["pattern"])
     # An argument_spec has no range check for integers.
     if params["task_timeout"] <= 0:
         raise ModuleFailure("task_timeout: must be a positive number of seconds, got %s" % params["task_timeout"])

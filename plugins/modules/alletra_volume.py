@@ -28,6 +28,7 @@ extends_documentation_fragment:
   - alletra.storage.alletra
   - alletra.storage.attributes
   - alletra.storage.volume
+  - alletra.storage.bulk
 options:
   size:
     description:
@@ -103,63 +104,15 @@ options:
     default: 3600
   volumes:
     description:
-      - Several volumes of O(pool) in one task and one WSAPI session (the bulk form); each item is managed as the task
-        manages the one volume that O(name) or O(uuid) names, with the same check mode, diff and idempotence.
-      - An item names its volume with O(volumes[].name) or O(volumes[].uuid); an option it leaves out takes the task's
-        value of the same name (for example O(size) or O(state)), or that option's default.
-      - Every item is checked before anything changes (names, sizes, UUIDs, two items naming one volume, a copy from a
-        volume that another item deletes); one bad item fails the task, naming the item and the option.
-      - The items run in order, and what they read of the array is read once for all of them. An item that fails is undone
-        as a single volume's failure is, the others stay done, and the task fails naming each failed item and its error.
-      - The diff holds the volumes that changed, by array name.
-      - Mutually exclusive with O(name) and O(uuid).
+      - Several volumes of O(pool) in one task (the bulk form), each managed as the task manages the one volume of O(name)
+        or O(uuid). Mutually exclusive with O(name) and O(uuid).
+      - Each item is a dict of the options O(name) or O(uuid), O(volume_type), O(content_type), O(size), O(state), O(force),
+        O(source), O(source_snapshot) and O(copy_snapshots), with their meaning and values here. An option an item leaves
+        out takes the task's value, or its default; an item that sets O(source_snapshot) or O(copy_snapshots) takes
+        neither from the task. The notes say how the items run.
     type: list
     elements: dict
     version_added: 0.3.0
-    suboptions:
-      name:
-        description:
-          - Array name of the volume, as O(name). Mutually exclusive with O(volumes[].uuid).
-        type: str
-      uuid:
-        description:
-          - LXD UUID of the volume, as O(uuid). Mutually exclusive with O(volumes[].name).
-        type: str
-      volume_type:
-        description:
-          - As O(volume_type), for this volume.
-        type: str
-        choices: [container, virtual-machine, image, custom]
-      content_type:
-        description:
-          - As O(content_type), for this volume.
-        type: str
-        choices: [filesystem, block, iso]
-      size:
-        description:
-          - As O(size), for this volume.
-        type: str
-      state:
-        description:
-          - As O(state), for this volume.
-        type: str
-        choices: [present, absent]
-      force:
-        description:
-          - As O(force), for this volume.
-        type: bool
-      source:
-        description:
-          - As O(source) (with the same suboptions), for this volume.
-        type: dict
-      source_snapshot:
-        description:
-          - As O(source_snapshot), for this volume.
-        type: str
-      copy_snapshots:
-        description:
-          - As O(copy_snapshots), for this volume.
-        type: bool
 """
 
 EXAMPLES = r"""
@@ -191,9 +144,9 @@ EXAMPLES = r"""
 - name: Make sure both volumes exist with their sizes, in one task and one session
   alletra.storage.alletra_volume:
     pool: lxd-pool
-    content_type: block
     volumes:
       - uuid: 5a2504b0-6a6c-4849-8ee7-ddb0b674fd14
+        content_type: block
         size: 20GiB
       - name: scratch01
         size: 15GiB
@@ -242,7 +195,6 @@ EXAMPLES = r"""
     name: scratch01
     state: absent
     force: true
-
 """
 
 RETURN = r"""
@@ -554,11 +506,19 @@ class Copy(object):
             if err.task is None or err.task.get("status") != TASK_ACTIVE:
                 raise
             # The copy outlived its timeout: stop it so the destination can be undone.
+            longer = "raise task_timeout (now %d s) for a copy that takes longer" % self.timeout
             try:
                 self.client.request("PUT", "/tasks/%s" % task_id, {"action": TASK_CANCEL})
             except WsapiError as cancel_error:
-                raise WsapiTaskError("%s; cancelling it failed: %s" % (err, cancel_error), task=err.task)
-            raise WsapiTaskError("%s; it was cancelled" % err, task=err.task)
+                raise WsapiTaskError("%s; cancelling it failed: %s; %s" % (err, cancel_error, longer), task=err.task)
+            raise WsapiTaskError("%s; it was cancelled: %s" % (err, longer), task=err.task)
+
+
+def no_space_to_grow(volume, size_mib):
+    """What a grow refused for want of space says: the volume, both sizes, the CPG, the fix."""
+    cpg, old_size = volume.get("userCPG"), naming.format_mib(volume["sizeMiB"])
+    return ("size: CPG %s has no space to grow volume %r from %s to %s; it keeps %s. Free space in CPG %s or give a "
+            "smaller size" % (cpg, volume["name"], old_size, naming.format_mib(size_mib), old_size, cpg))
 
 
 def grow(client, volume, size_mib):
@@ -571,7 +531,7 @@ def grow(client, volume, size_mib):
             return
         except WsapiError as err:
             if not err.unanswered:
-                raise create_refused(err, name) or err
+                raise create_refused(err, name, space=no_space_to_grow(volume, size_mib)) or err
             now = (get_volume(client, name) or {}).get("sizeMiB")
             if now == size_mib:
                 return

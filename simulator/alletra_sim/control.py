@@ -12,7 +12,7 @@ from .personas import PERSONAS
 from .validation import check_members, parse_json
 
 # Fault kinds matched on method and path (besides status faults), each with its member's kind.
-_MATCHED_FAULTS = {"late_ms": "int", "expire_session": "bool", "reset": "bool"}
+_MATCHED_FAULTS = {"late_ms": "int", "task_ms": "int", "expire_session": "bool", "reset": "bool"}
 _WHERE = {"method": "str", "path": "str", "count": "int", "skip": "int"}
 _CONFIG = {"session_idle_timeout": "any", "session_limit": "int", "task_seconds": "any"}
 
@@ -188,17 +188,17 @@ class ControlPlane:
         self._faults.append({
             "method": body.get("method", "*").upper(), "path": body.get("path", "*"),
             "count": body.get("count", 1), "skip": body.get("skip", 0), "drop": bool(body.get("drop")),
-            "lose_answer": bool(body.get("lose_answer")), "late_ms": body.get("late_ms"),
+            "lose_answer": bool(body.get("lose_answer")), "late_ms": body.get("late_ms"), "task_ms": body.get("task_ms"),
             "expire_session": bool(body.get("expire_session")), "reset": bool(body.get("reset")),
             "status": body.get("status"), "code": body.get("code"),
             "desc": body.get("desc", "injected fault"), "ref": body.get("ref")})
 
     @staticmethod
     def _check_matched_fault(body, kind):
-        """``late_ms`` (1 or more), ``expire_session`` or ``reset`` (true), with method, path and count."""
+        """``late_ms`` or ``task_ms`` (1 or more), ``expire_session`` or ``reset`` (true), with method, path and count."""
         body = check_members(body, dict(_WHERE, **{kind: _MATCHED_FAULTS[kind]}), required=(kind,))
-        if kind == "late_ms" and body[kind] < 1:
-            raise errors.out_of_range("late_ms must be 1 or more", kind)
-        if kind != "late_ms" and body[kind] is not True:
+        if _MATCHED_FAULTS[kind] == "int" and body[kind] < 1:
+            raise errors.out_of_range("%s must be 1 or more" % kind, kind)
+        if _MATCHED_FAULTS[kind] == "bool" and body[kind] is not True:
             raise errors.out_of_range("%s must be true" % kind, kind)
         return body

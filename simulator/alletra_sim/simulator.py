@@ -279,7 +279,7 @@ class Simulator(ControlPlane):
     @staticmethod
     def _fault_before(fault):
         """A fault that acts instead of the request: raise, or return the injected answer; else None."""
-        if fault is None or fault["lose_answer"] or fault["late_ms"] or fault["expire_session"]:
+        if fault is None or fault["lose_answer"] or fault["late_ms"] or fault["task_ms"] or fault["expire_session"]:
             return None
         if fault["reset"]:
             raise ResetConnection()
@@ -313,14 +313,19 @@ class Simulator(ControlPlane):
         if injected is not None:
             return injected
         with self.lock:
+            task_seconds = self.model.task_seconds
             try:
                 self.model.advance()
                 if fault is not None and fault["expire_session"]:
                     self._expire_carried_session(parts, headers)
+                if fault is not None and fault["task_ms"]:
+                    # This request's task (a copy, a promote) runs this long; the others keep task_seconds.
+                    self.model.task_seconds = fault["task_ms"] / 1000.0
                 answer = self._api(method, parts, query, headers, body_bytes, client)
             except WsapiError as err:
                 answer = err.status, err.body(), {}
             finally:
+                self.model.task_seconds = task_seconds
                 self._save_if_dirty()
         if fault is not None and fault["lose_answer"]:
             # The array acted on the request; its answer is lost on the way back.

@@ -1,4 +1,4 @@
-"""Fault kinds late_ms, expire_session and reset; session keys kept out of counters and the debug log;
+"""Fault kinds late_ms, task_ms, expire_session and reset; session keys kept out of counters and the debug log;
 names validated with full matches."""
 
 import errno
@@ -143,14 +143,36 @@ def test_reset_over_plain_http_is_econnreset(make_sim):
     api.http.close()
 
 
+def test_task_ms_makes_only_the_task_of_that_request_run_long(api):
+    """A real array's tasks last as long as their data takes: one copy can outlive a client's wait while the others end."""
+    api.sim_call("POST", "config", {"task_seconds": 0})
+    for name in ("src", "dst1", "dst2"):
+        api.create_volume(name)
+    _arm(api, method="POST", path="/api/v1/volumes/src", task_ms=30000)
+    copy = {"action": "createPhysicalCopy", "parameters": {"destVolume": "dst1"}}
+    long_task = api.post("/volumes/src", copy).json()["taskid"]
+    assert api.sim_call("GET", "faults").json()["faults"] == []
+    assert api.get("/tasks/%d" % long_task).json()["status"] == 2
+    assert api.sim_call("GET", "config").json()["task_seconds"] == 0        # the setting is untouched
+    other = api.post("/volumes/dst2", {"action": "createPhysicalCopy", "parameters": {"destVolume": "dst1"}})
+    assert_error(other, 409, 151)                                         # dst1 is still busy in the long task
+    short_task = api.post("/volumes/dst2", {"action": "createSnapshot", "parameters": {"name": "s"}})
+    assert short_task.status_code == 201
+    assert api.wait_task(api.put("/volumes/s", {"action": 4}).json()["taskid"])["status"] == 1
+    assert api.get("/tasks/%d" % long_task).json()["status"] == 2
+
+
 def test_matched_faults_are_listed_with_their_fields(api):
     _arm(api, late_ms=250, count=2)
     _arm(api, method="get", path="/api/v1/cpgs*", expire_session=True)
+    _arm(api, method="PUT", path="/api/v1/volumes/*", task_ms=5000)
     listed = _arm(api, method="DELETE", path="*", count=3, reset=True)["faults"]
-    assert [(f["method"], f["path"], f["count"], f["late_ms"], f["expire_session"], f["reset"]) for f in listed] == [
-        ("POST", "/api/v1/volumes", 2, 250, False, False),
-        ("GET", "/api/v1/cpgs*", 1, None, True, False),
-        ("DELETE", "*", 3, None, False, True)]
+    assert [(f["method"], f["path"], f["count"], f["late_ms"], f["task_ms"], f["expire_session"], f["reset"])
+            for f in listed] == [
+        ("POST", "/api/v1/volumes", 2, 250, None, False, False),
+        ("GET", "/api/v1/cpgs*", 1, None, None, True, False),
+        ("PUT", "/api/v1/volumes/*", 1, None, 5000, False, False),
+        ("DELETE", "*", 3, None, None, False, True)]
     assert api.sim_call("GET", "faults").json()["faults"] == listed
     assert [f["reset"] for f in api.sim_call("DELETE", "faults").json()["faults"]] == []
 
@@ -163,6 +185,9 @@ def test_matched_faults_are_listed_with_their_fields(api):
     ({"late_ms": None}, 400, 40, "late_ms"),
     ({"late_ms": 100, "count": 0}, 400, 43, "count"),
     ({"late_ms": 100, "drop": True}, 400, 12, "drop"),
+    ({"task_ms": 0}, 400, 43, "task_ms"),
+    ({"task_ms": "5"}, 400, 39, "task_ms"),
+    ({"task_ms": 5, "late_ms": 5}, 400, 12, "task_ms"),
     ({"reset": "yes"}, 400, 39, "reset"),
     ({"reset": 1}, 400, 39, "reset"),
     ({"reset": False}, 400, 43, "reset"),

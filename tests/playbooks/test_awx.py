@@ -142,7 +142,7 @@ def test_the_ee_build_merges_the_collections_requirements(ee_build, tmp_path):
     context, containerfile, collections = ee_build
     python = requirement_lines(os.path.join(REPO, "requirements.txt"))
     system = requirement_lines(os.path.join(REPO, "bindep.txt"))
-    assert [line.split(">=")[0] for line in python] == ["requests", "jmespath"]
+    assert [line.split(">=")[0] for line in python] == ["jmespath"]
 
     # The builder stage: introspect.py over the collections the galaxy stage installed (the image's
     # default folder, given here explicitly), written where assemble and bindep read them.

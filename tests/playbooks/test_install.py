@@ -43,8 +43,8 @@ BIN = os.path.dirname(sys.executable)
 DEPENDENCIES = ["community/general", "ansible/posix"]
 TESTED = re.compile(r"^<!-- tested: ([a-z-]+) -->\n```[a-z]*\n(.*?)^```$", re.M | re.S)
 PIP_LINES = {
-    "install-with-galaxy": "python3 -m pip install 'ansible-core>=2.16' requests jmespath",
-    "install-without-galaxy": "python3 -m pip install ansible requests jmespath",
+    "install-with-galaxy": "python3 -m pip install 'ansible-core>=2.16' jmespath",
+    "install-without-galaxy": "python3 -m pip install ansible jmespath",
 }
 # The README's example, then one alletra_info task (one ansible-playbook run: the JSON callback writes one report a run).
 CHECK_PLAYBOOK = [{"ansible.builtin.import_playbook": "site.yml"}, dict(name="Read the array", hosts="localhost", gather_facts=False, tasks=[dict(
@@ -117,7 +117,6 @@ def test_tarball_installs_by_the_readme(route, tarball, tmp_path, sim, sim_admin
         "alletra.storage is found before it is installed: the test environment is not fresh"
 
     if route == "install-with-galaxy":
-        import requests  # noqa: F401 pylint: disable=unused-import,import-outside-toplevel
         import jmespath  # noqa: F401 pylint: disable=unused-import,import-outside-toplevel
         from ansible.release import __version__  # pylint: disable=import-outside-toplevel
         assert tuple(int(part) for part in __version__.split(".")[:2]) >= (2, 16)

@@ -15,7 +15,6 @@ import socket
 import subprocess
 import sys
 
-from outcomes import assert_clean_failure
 
 REPO = os.path.join(os.path.dirname(__file__), "..", "..")
 PLAYBOOKS = os.path.join(REPO, "playbooks")
@@ -101,17 +100,3 @@ def test_volume_lifecycle_steps_on_the_array(playbook, sim_admin, array, cpg):
     assert deleted.rc == 0
     left = sorted(array.volumes())
     assert name not in left and "copy01" in left and len(left) == 2, left  # the copy and its snap0 stay
-
-
-def test_bad_variables_fail_before_anything_changes(playbook, sim_admin, array, cpg):
-    before = sim_admin.state()
-    bad_step = playbook(book("volume_lifecycle.yml"), rerun=False, extra_args=extra(alletra_pool="lxd-pool", volume_name="v1", volume_steps=["explode"]))
-    assert bad_step.rc != 0
-    assert_clean_failure(bad_step["Check volume_steps and what the steps need"], "volume_steps", "explode")
-    bad_mode = playbook(book("attach.yml"), rerun=False, inventory=INVENTORY, extra_args=extra(
-        alletra_pool="lxd-pool", volume_name="v1", alletra_mode="fc", alletra_initiator_setup=False))
-    assert bad_mode.rc != 0
-    assert_clean_failure(bad_mode["Check the variables before anything changes"], "alletra_mode", "fc")
-    no_pool = playbook(book("pool.yml"), rerun=False, extra_args=extra(alletra_cpg=cpg))
-    assert_clean_failure(no_pool["Check the variables before anything changes"], "alletra_pool")
-    assert sim_admin.state() == before

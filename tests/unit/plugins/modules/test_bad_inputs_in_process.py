@@ -1,89 +1,102 @@
 # -*- coding: utf-8 -*-
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Bad input, every case in-process: a message naming the parameter, no traceback, the array unchanged.
+"""Every module case of the bad-input matrix (tests/bad_input_matrix.py), in-process.
 
-tests/playbooks/test_bad_inputs.py runs the cases that need the engine (``environment:``) and a
-few representative ones through ansible-playbook, to show the engine path fails the same clean way.
+Each case fails with a message holding its words (the parameter and the fix), no traceback and no
+password, leaves no WSAPI session open, and leaves the simulator's whole state as it was, object
+by object. The simulators are set up once per kind of array for this file: a case changes
+nothing, and one that does fails, whatever ran before it.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import socket
+import json
 
-from outcomes import assert_clean_failure
+import pytest
+import requests
 
-UUID = "5a2504b0-6a6c-4849-8ee7-ddb0b674fd14"
-WRONG_PASSWORD = "Wr0ng-Pa55word"
-VOLUME = "alletra.storage.alletra_volume"
-SNAPSHOT = "alletra.storage.alletra_snapshot"
-POOL = "alletra.storage.alletra_pool"
-INFO = "alletra.storage.alletra_info"
+from bad_input_matrix import OLD_LXD_POOL, POOL, WRONG_PASSWORD, all_cases, module_cases, resolve, serve_html
+from conftest import connection_args, run_in_process
+from outcomes import Array, assert_array_unchanged, assert_clean_failure
 
+from alletra_sim import Simulator
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+SIM_USER = "3paradm"
+SIM_PASSWORD = "alletra-bad-input-Pa55"
 
 
-def cases():
-    """(task name, module, options, words the message must contain)."""
-    return [
-        ("bad size unit", VOLUME, dict(name="v1", size="10XB"), ["size", "10XB"]),
-        ("negative size", VOLUME, dict(name="v1", size="-1GiB"), ["size", "-1GiB"]),
-        ("size not a number", VOLUME, dict(name="v1", size="lots"), ["size", "lots"]),
-        ("zero size", VOLUME, dict(name="v1", size="0"), ["size"]),
-        ("size of a wrong type", VOLUME, dict(name="v1", size=[1, 2]), ["size"]),
-        ("bad uuid", VOLUME, dict(uuid="not-a-uuid"), ["uuid", "not-a-uuid"]),
-        ("short uuid", VOLUME, dict(uuid="5a2504b0-6a6c"), ["uuid", "5a2504b0-6a6c"]),
-        ("bad volume type", VOLUME, dict(uuid=UUID, volume_type="lxc"), ["volume_type", "lxc"]),
-        ("iso of a container", VOLUME, dict(uuid=UUID, volume_type="container", content_type="iso"), ["iso"]),
-        ("name and uuid", VOLUME, dict(name="v1", uuid=UUID), ["name", "uuid", "mutually exclusive"]),
-        ("illegal volume name", VOLUME, dict(name="bad name!"), ["name", "bad name!"]),
-        ("bad state", VOLUME, dict(name="v1", state="gone"), ["state", "gone"]),
-        ("copy_snapshots without source", VOLUME, dict(name="v1", copy_snapshots=True), ["copy_snapshots", "source"]),
-        ("bad source uuid", VOLUME, dict(name="v1", source=dict(uuid="xyz")), ["source", "xyz"]),
-        ("bad task timeout", VOLUME, dict(name="v1", task_timeout=-5), ["task_timeout"]),
-        ("unknown pool", VOLUME, dict(pool="no-such-pool", name="v1"), ["pool", "no-such-pool"]),
-        ("bad pool name", POOL, dict(name="-bad", cpg="SSD_r6"), ["name", "-bad"]),
-        ("unknown cpg", POOL, dict(name="p2", cpg="NO_CPG"), ["cpg", "NO_CPG"]),
-        ("bad expiry", SNAPSHOT, dict(volume="v1", name="s0", expiry="3x"), ["expiry", "3x"]),
-        ("pattern without placeholder", SNAPSHOT, dict(volume="v1", pattern="snap"), ["pattern", "%d"]),
-        ("snapshot name with a space", SNAPSHOT, dict(volume="v1", name="my snap"), ["name", "my snap"]),
-        ("bad gather_subset", INFO, dict(gather_subset=["disks"]), ["gather_subset", "disks"]),
-        ("bad query", INFO, dict(query="volumes[?"), ["query"]),
-        ("bad timeout", INFO, dict(timeout=0), ["timeout"]),
-        ("url without scheme", INFO, dict(wsapi_url="array.example.com"), ["wsapi_url", "https://"]),
-        ("wrong password", INFO, dict(password=WRONG_PASSWORD), ["username and password"]),
-        ("unreachable url", INFO, dict(wsapi_url="https://127.0.0.1:%d" % free_port(), timeout=2), ["no answer", "wsapi_url"]),
-        # What ``environment: {ALLETRA_CA_PATH: ""}`` gives the module (the playbook test runs it so).
-        ("untrusted certificate", INFO, dict(ca_path=""), ["certificate", "ca_path", "validate_certs"]),
-    ]
+def arrange(sim):
+    """The objects the cases name: pool lxd-pool (cpg SSD_r6) with volume v1 (1GiB) and its snapshot s0.
+    An array limited to 31 characters gets lxd-pool alone, and a pool that keeps LXD's names, as one
+    made before alletra_pool refused that would be."""
+    steps = [("alletra_pool", dict(name=POOL, cpg="SSD_r6"))]
+    if sim.persona != "primera":
+        steps += [("alletra_volume", dict(pool=POOL, name="v1", size="1GiB")),
+                  ("alletra_snapshot", dict(pool=POOL, volume="v1", name="s0"))]
+    for module, options in steps:
+        result = run_in_process(module, dict(connection_args(sim), **options))
+        assert not result.get("failed"), result
+    if sim.persona == "primera":
+        Array(sim).call("POST", "/volumesets", {"name": OLD_LXD_POOL, "comment": "alletra.storage:v1 cpg=SSD_r6 naming=lxd"})
 
 
-def test_bad_inputs_fail_cleanly_and_change_nothing(play, array, cpg, sim, sim_admin):
-    play([
-        {"name": "pool", POOL: {"name": "lxd-pool", "cpg": cpg}},
-        {"name": "volume", VOLUME: {"pool": "lxd-pool", "name": "v1", "size": "1GiB"}},
-    ])
-    before = array.snapshot()
-    sim_admin.reset_counters()
-    tasks = []
-    for name, module, options, dummy_words in cases():
-        if module in (VOLUME, SNAPSHOT):
-            options = dict({"pool": "lxd-pool"}, **options)
-        tasks.append({"name": name, module: options, "ignore_errors": True})
-    # Run twice by ``play``: the second run fails the same way and changes nothing either.
-    run = play(tasks)
-    assert len(tasks) >= 15
-    assert run.failures == 0 and run.stats["ignored"] == len(tasks)
-    for name, dummy_module, dummy_options, words in cases():
-        assert_clean_failure(run[name], *words)
-        assert WRONG_PASSWORD not in str(run[name]) and sim.password not in str(run[name])
-    writes = [key for key in sim_admin.counters()["requests"]
-              if not key.startswith(("GET ", "POST /api/v1/credentials", "DELETE /api/v1/credentials"))]
-    assert writes == []
-    assert sim_admin.counters()["sessions_open"] == 0
-    assert array.snapshot() == before
+@pytest.fixture(scope="module")
+def arrays(sim_tls_dir, tmp_path_factory):
+    """``arrays(kind)``: a started simulator of that kind (``mp`` or ``primera``), arranged once."""
+    started = {}
+
+    def get(kind):
+        if kind not in started:
+            persona = {"mp": "alletra-mp", "primera": "primera"}[kind]
+            sim = Simulator(host="127.0.0.1", port=0, tls_dir=sim_tls_dir, user=SIM_USER, password=SIM_PASSWORD, persona=persona,
+                            data_dir=str(tmp_path_factory.mktemp("bad-input-" + kind)))
+            sim.start()
+            started[kind] = sim
+            arrange(sim)
+        return started[kind]
+
+    yield get
+    for sim in started.values():
+        sim.stop()
+
+
+@pytest.fixture(scope="module")
+def html_url(sim_tls_dir):
+    with serve_html(sim_tls_dir) as url:
+        yield url
+
+
+def params():
+    return [pytest.param(case, id="%s: %s" % (case.where, case.id)) for case in module_cases()]
+
+
+@pytest.mark.parametrize("case", params())
+def test_bad_input_fails_cleanly_and_changes_nothing(case, arrays, html_url):
+    sim = arrays(case.array)
+    admin_url = sim.url + "/_sim/state"
+    before = read_state(admin_url, sim.ca_path)
+    module = "alletra_info" if case.where.startswith("connection") else case.where
+    args = dict(connection_args(sim), **resolve(case.options, html_url))
+    result = run_in_process(module, dict((key, value) for key, value in args.items() if value is not None))
+    assert_clean_failure(result, *case.words)
+    shown = json.dumps(result)
+    assert WRONG_PASSWORD not in shown and SIM_PASSWORD not in shown
+    assert_array_unchanged(before, read_state(admin_url, sim.ca_path))
+
+
+def read_state(url, ca_path):
+    """The simulator's whole state (GET /_sim/state)."""
+    answer = requests.get(url, verify=ca_path, timeout=10)
+    assert answer.ok, answer.text
+    return answer.json()
+
+
+def test_the_matrix_has_40_cases_or_more_across_modules_role_and_playbooks():
+    cases = all_cases()
+    assert len(cases) >= 40
+    assert len(set((case.where, case.id) for case in cases)) == len(cases), "two cases of one place share an id"
+    places = set(case.where.split(" (")[0] for case in cases)
+    assert set(["alletra_volume", "alletra_pool", "alletra_snapshot", "alletra_host_attach", "alletra_info", "connection",
+                "role alletra_initiator", "playbooks"]) <= places

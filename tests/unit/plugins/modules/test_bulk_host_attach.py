@@ -11,6 +11,7 @@ import os
 
 import pytest
 
+from bulk_support import counted, refused_before_any_change, request_counts
 from outcomes import assert_clean_failure
 
 POOL = "lxd-pool"
@@ -74,7 +75,7 @@ def test_a_failed_item_is_undone_and_named_while_the_others_stay_done(play, arra
     run = play([attach_task([dict(name="vol1"), dict(name="nosuch"), dict(name="vol3")])], rerun=False)
     result = run["attach"]
     assert_clean_failure(result, "2 of 3 volumes failed", "vol1: attaching vol1 stopped at step 'export vol1 to host01-nvme'",
-                         "deleted again (host entity host01-nvme)", "nosuch: pool 'lxd-pool' has no volume 'nosuch'")
+                         "deleted again (host entity host01-nvme)", "nosuch: name: pool 'lxd-pool' has no volume 'nosuch'")
     assert result["changed"] and [entry["failed"] for entry in result["volumes"]] == [True, True, False]
     assert result["volumes"][0]["failed_step"] == "export vol1 to host01-nvme" and list(result["diff"]["after"]) == ["vol3"]
     assert rules(array) == [("vol3", "host01-nvme")]
@@ -82,47 +83,28 @@ def test_a_failed_item_is_undone_and_named_while_the_others_stay_done(play, arra
 
 
 def test_a_bad_item_fails_the_task_before_any_change_naming_it(play, array, volumes, sim_admin):
-    cases = [([dict(name="vol1"), dict(uuid="not-a-uuid")], ["volumes[1]: uuid", "not-a-uuid"]),
-             ([dict(name="vol1"), dict(name="vol2"), dict(name="vol1")], ["volumes[0] and volumes[2] both name vol1"]),
-             ([dict(uuid=UUID), dict(name="u-5a2504b06a6c48498ee7ddb0b674fd14")], ["volumes[0] and volumes[1] both name"]),
-             ([dict(name="vol1", state="absent")], ["volumes.state"])]
-    before = array.snapshot()
-    sim_admin.reset_counters()
-    run = play([dict(attach_task(items), name="case %d" % number) for number, (items, words) in enumerate(cases)])
-    for number, (items, words) in enumerate(cases):
-        assert_clean_failure(run["case %d" % number], *words)
-    assert [key for key in sim_admin.counters()["requests"] if not key.startswith(("GET ", "POST /api/v1/credentials",
-                                                                                   "DELETE /api/v1/credentials"))] == []
-    assert array.snapshot() == before
+    refused_before_any_change(play, array, sim_admin, [
+        (attach_task([dict(name="vol1"), dict(uuid="not-a-uuid")]), ["volumes[1]: uuid", "not-a-uuid"]),
+        (attach_task([dict(name="vol1"), dict(name="vol2"), dict(name="vol1")]), ["volumes[0] and volumes[2] both name vol1"]),
+        (attach_task([dict(uuid=UUID), dict(name="u-5a2504b06a6c48498ee7ddb0b674fd14")]), ["volumes[0] and volumes[1] both name"]),
+        (attach_task([dict(name="vol1", state="absent")]), ["volumes[0]: state: not an option of an item"])])
 
 
 def test_requests_per_item_stay_few(run_module, volumes, sim_admin):
     names = ["a%02d" % number for number in range(20)]
     assert run_module("alletra_volume", dict(pool=POOL, size="256MiB", volumes=[dict(name=name) for name in names]))["changed"]
-    items = [dict(name=name) for name in names]
-    sim_admin.reset_counters()
-    assert run_module("alletra_host_attach", dict(ARRAY_SIDE, volumes=items))["changed"]
-    counters = sim_admin.counters()
+    args = dict(ARRAY_SIDE, volumes=[dict(name=name) for name in names])
+    attached, no_op, one = request_counts(sim_admin, run_module, "alletra_host_attach", args, dict(ARRAY_SIDE, name="a00"))
     # One entity, made once; per export: the check, the create and the read back of its LUN.
-    assert counters["requests"]["POST /api/v1/hosts"] == 1 and counters["requests"]["GET /api/v1/ports"] == 1
-    assert counters["logins"] == 1 and counters["requests_total"] <= 3 * len(items) + 12, counters["requests"]
-
-    sim_admin.reset_counters()
-    assert not run_module("alletra_host_attach", dict(ARRAY_SIDE, volumes=items))["changed"]
-    no_op = sim_admin.counters()["requests_total"]
-    sim_admin.reset_counters()
-    assert not run_module("alletra_host_attach", dict(ARRAY_SIDE, name="a00"))["changed"]
-    single = sim_admin.counters()["requests"]
+    assert attached["requests"]["POST /api/v1/hosts"] == 1 and attached["requests"]["GET /api/v1/ports"] == 1
+    assert attached["requests_total"] <= 3 * 20 + 12, attached["requests"]
     # B2: a no-op of the single form reads the vLUNs once, and no host: a live path of the export
     # names the initiator's entity. The ports stay: the result's targets come from them.
-    assert single.get("GET /api/v1/hosts") is None and single["GET /api/v1/vluns"] == 1, single
-    assert sum(single.values()) == 6 and no_op <= 8, (single, no_op)
-
-    sim_admin.reset_counters()
-    assert run_module("alletra_host_attach", dict(ARRAY_SIDE, state="absent", volumes=items))["changed"]
-    counters = sim_admin.counters()
-    assert counters["requests"]["DELETE /api/v1/hosts/host01-nvme"] == 1
-    assert counters["requests_total"] <= len(items) + 10, counters["requests"]
+    assert one["requests"].get("GET /api/v1/hosts") is None and one["requests"]["GET /api/v1/vluns"] == 1, one["requests"]
+    assert one["requests_total"] == 6 and no_op["requests_total"] <= 8, (one["requests"], no_op["requests"])
+    detached, counters = counted(sim_admin, lambda: run_module("alletra_host_attach", dict(args, state="absent")))
+    assert detached["changed"] and counters["requests"]["DELETE /api/v1/hosts/host01-nvme"] == 1
+    assert counters["requests_total"] <= 20 + 10, counters["requests"]
 
 
 def test_with_the_fabric_a_list_gives_a_device_each_and_its_detach_removes_them(run_module, sim_admin, fabric, volumes, monkeypatch):

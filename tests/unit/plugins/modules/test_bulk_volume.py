@@ -9,6 +9,7 @@ __metaclass__ = type
 
 import pytest
 
+from bulk_support import counted, refused_before_any_change, request_counts
 from outcomes import assert_clean_failure
 
 POOL = "lxd-pool"
@@ -25,7 +26,7 @@ def volumes_task(volumes, task_name="volumes", **options):
 def pool(run_module, cpg):
     """Pool lxd-pool with v1 and v2 (1 GiB each) and, outside it, the volume foreign."""
     assert run_module("alletra_pool", dict(name=POOL, cpg=cpg))["changed"]
-    assert run_module(VOLUME.split(".")[-1], dict(pool=POOL, volumes=[dict(name="v1"), dict(name="v2")], size="1GiB"))["changed"]
+    assert run_module("alletra_volume", dict(pool=POOL, volumes=[dict(name="v1"), dict(name="v2")], size="1GiB"))["changed"]
     return POOL
 
 
@@ -97,20 +98,13 @@ BAD_ITEMS = [
     ([dict(name="v5", source=dict(name="v2")), dict(name="v2", state="absent")], {},
      ["volumes[0]: source: volume 'v2' is deleted by volumes[1]"]),
     ([dict(name="v5")], dict(name="v6"), ["mutually exclusive", "name|volumes"]),
+    ([dict(name="v5"), dict(name="v6", state="gone")], {}, ["volumes[1]: value of state must be one of: present, absent, got: gone"]),
+    ([dict(name="v5"), dict(name="v6", pool="other")], {}, ["volumes[1]: pool: not an option of an item"]),
 ]
 
 
 def test_a_bad_item_fails_the_task_before_any_change_naming_it(play, array, pool, sim_admin):
-    before = array.snapshot()
-    sim_admin.reset_counters()
-    tasks = [dict(volumes_task(items, **options), name="case %d" % number) for number, (items, options, words) in enumerate(BAD_ITEMS)]
-    run = play(tasks)
-    assert run.stats["ignored"] == len(BAD_ITEMS)
-    for number, (items, options, words) in enumerate(BAD_ITEMS):
-        assert_clean_failure(run["case %d" % number], *words)
-    assert [key for key in sim_admin.counters()["requests"] if not key.startswith(("GET ", "POST /api/v1/credentials",
-                                                                                   "DELETE /api/v1/credentials"))] == []
-    assert array.snapshot() == before
+    refused_before_any_change(play, array, sim_admin, [(volumes_task(items, **options), words) for items, options, words in BAD_ITEMS])
 
 
 def test_an_item_takes_its_own_options_over_the_tasks(run_module, array, pool):
@@ -123,27 +117,13 @@ def test_an_item_takes_its_own_options_over_the_tasks(run_module, array, pool):
 
 
 def test_requests_per_item_stay_few(run_module, pool, sim_admin):
-    items = [dict(name="b%02d" % number) for number in range(20)]
-    sim_admin.reset_counters()
-    created = run_module("alletra_volume", dict(pool=POOL, size="256MiB", volumes=items))
-    counters = sim_admin.counters()
-    assert created["changed"] and counters["logins"] == 1 and counters["sessions_open"] == 0
+    args = dict(pool=POOL, size="256MiB", volumes=[dict(name="b%02d" % number) for number in range(20)])
+    created, no_op, one = request_counts(sim_admin, run_module, "alletra_volume", args, dict(pool=POOL, name="b00", size="256MiB"))
     # Per created volume: the create, the add to the pool and the read back; the reads before, once.
-    assert counters["requests_total"] <= 3 * len(items) + 5, counters["requests"]
-
-    sim_admin.reset_counters()
-    assert not run_module("alletra_volume", dict(pool=POOL, size="256MiB", volumes=items))["changed"]
-    no_op = sim_admin.counters()["requests_total"]
-    sim_admin.reset_counters()
-    assert not run_module("alletra_volume", dict(pool=POOL, name="b00", size="256MiB"))["changed"]
-    single = sim_admin.counters()
+    assert created["requests_total"] <= 3 * 20 + 5, created["requests"]
     # B2: a no-op of the single form takes 4 requests (login, pool, one query of the volume and its
     # snapshots, logout); 20 volumes in one task take hardly more than one.
-    assert single["requests_total"] == 4, single["requests"]
-    assert no_op <= 5 < 20 * single["requests_total"] // 10, no_op
-
-    sim_admin.reset_counters()
-    assert run_module("alletra_volume", dict(pool=POOL, state="absent", volumes=items))["changed"]
-    counters = sim_admin.counters()
+    assert one["requests_total"] == 4 and no_op["requests_total"] <= 5, (one["requests"], no_op["requests"])
+    deleted, counters = counted(sim_admin, lambda: run_module("alletra_volume", dict(args, state="absent")))
     # Per deleted volume: out of the pool and the delete; every volume and the exports read once.
-    assert counters["requests_total"] <= 2 * len(items) + 7, counters["requests"]
+    assert deleted["changed"] and counters["requests_total"] <= 2 * 20 + 7, counters["requests"]
