@@ -4,6 +4,7 @@
 At each task's start it zeroes the simulator's counters and notes the time; at the task's end it
 notes the time first, then reads the counters. The control-plane calls thus fall outside the
 measured interval. Figures go, one JSON object a task, to the file in BENCH_TASKS_OUT.
+An ``alletra_info`` task's record also counts what it returned (``returned``: the length of each list).
 Settings come from the environment: BENCH_SIM_CONTROL (the simulator's /_sim URL),
 BENCH_SIM_CA (its CA file), BENCH_TASKS_OUT.
 """
@@ -63,10 +64,14 @@ class CallbackModule(CallbackBase):
     def _finish(self, result, status):
         seconds = time.monotonic() - self._started
         counters = self._admin("GET", "/counters")
+        info = result._result.get("info")
         record = {"task": self._task, "status": status, "seconds": seconds, "items": self._items,
                   "changed": bool(result._result.get("changed")),
                   "requests": counters["requests_total"], "by_request": counters["requests"], "logins": counters["logins"],
-                  "sessions_open": counters["sessions_open"]}
+                  "sessions_open": counters["sessions_open"],
+                  # What an alletra_info task returned: the length of each list it gathered.
+                  "returned": dict((key, len(value)) for key, value in info.items() if isinstance(value, list))
+                  if isinstance(info, dict) else {}}
         with open(self._out, "a") as handle:
             handle.write(json.dumps(record) + "\n")
 

@@ -13,7 +13,8 @@ module: alletra_info
 short_description: Gather facts about an HPE Alletra array, its pools and volumes
 version_added: 0.1.0
 description:
-  - Reads the array with one request per collection (no request per object).
+  - Reads the array with one request per collection, never one per object; any one subset takes at most 3 requests besides login and logout,
+    with or without O(pool), whether the array holds 5 volumes or 5,000.
   - Volumes and snapshots carry their LXD identity decoded from their names, so a pool's inventory can be rebuilt from the array alone.
 author:
   - alletra.storage contributors (@alletra-storage)
@@ -351,7 +352,7 @@ from ansible_collections.alletra.storage.plugins.module_utils.exports import hos
 from ansible_collections.alletra.storage.plugins.module_utils.module import ModuleFailure, check_params, new_module, run
 from ansible_collections.alletra.storage.plugins.module_utils.pools import pool_facts, pool_of_set
 from ansible_collections.alletra.storage.plugins.module_utils.snapshots import snapshot_facts
-from ansible_collections.alletra.storage.plugins.module_utils.volumes import all_volumes, snapshots_of, volume_facts
+from ansible_collections.alletra.storage.plugins.module_utils.volumes import volume_facts
 from ansible_collections.alletra.storage.plugins.module_utils.wsapi import COPY_VIRTUAL
 
 SUBSETS = ["system", "wsapi", "cpgs", "pools", "volumes", "snapshots", "hosts", "vluns", "targets"]
@@ -373,20 +374,39 @@ def gather_pools(client, pool_name):
     return pools
 
 
+def snapshots_by_parent(volumes):
+    """The snapshots taken of each volume, oldest first, from one pass over the listing: the order of
+    volumes.snapshots_of without its scan of every volume per volume (half a minute on 5,000 volumes)."""
+    children = {}
+    for volume in volumes:
+        if volume.get("copyType") == COPY_VIRTUAL and volume.get("copyOf"):
+            children.setdefault(volume["copyOf"], []).append(volume)
+    for snapshots in children.values():
+        snapshots.sort(key=lambda snapshot: (snapshot.get("creationTimeSec") or 0, snapshot.get("id") or 0))
+    return children
+
+
+def snapshot_tree(children, name):
+    """The snapshots of ``name`` and of its snapshots, each snapshot's own snapshots before it, oldest first."""
+    ordered = []
+    for child in children.get(name, []):
+        ordered.extend(snapshot_tree(children, child["name"]))
+        ordered.append(child)
+    return ordered
+
+
 def gather_volumes(client, subsets, pool_of, wanted):
     """The volumes and the snapshots subsets from one listing of the array's volumes."""
     info = {}
-    volumes = all_volumes(client)
+    volumes = sorted(client.members("/volumes"), key=lambda volume: volume["name"])
+    bases = [volume for volume in volumes
+             if volume.get("copyType") != COPY_VIRTUAL and (wanted is None or volume["name"] in wanted)]
     if "volumes" in subsets:
-        info["volumes"] = [volume_facts(volume, pool_of.get(name)) for name, volume in sorted(volumes.items())
-                           if volume.get("copyType") != COPY_VIRTUAL and (wanted is None or name in wanted)]
+        info["volumes"] = [volume_facts(volume, pool_of.get(volume["name"])) for volume in bases]
     if "snapshots" in subsets:
-        info["snapshots"] = []
-        for name in sorted(volumes):
-            if volumes[name].get("copyType") == COPY_VIRTUAL or (wanted is not None and name not in wanted):
-                continue
-            for snapshot in snapshots_of(volumes, name):
-                info["snapshots"].append(snapshot_facts(snapshot, pool_of.get(name)))
+        children = snapshots_by_parent(volumes)
+        info["snapshots"] = [snapshot_facts(snapshot, pool_of.get(volume["name"]))
+                             for volume in bases for snapshot in snapshot_tree(children, volume["name"])]
     return info
 
 

@@ -48,9 +48,10 @@ class ControlPlane:
         return 200, {"persona": self.model.db["persona"]}, {}
 
     def _control_seed(self, body):
-        """POST /_sim/seed: add or replace CPGs, ports, system fields, domains."""
+        """POST /_sim/seed: add or replace CPGs, ports, system fields, domains; add volumes and volume sets."""
         self.model.seed(body)
-        return 200, {"cpgs": sorted(self.model.db["cpgs"]), "ports": len(self.model.db["ports"])}, {}
+        return 200, {"cpgs": sorted(self.model.db["cpgs"]), "ports": len(self.model.db["ports"]),
+                     "volumes": len(self.model.db["volumes"]), "volumesets": len(self.model.db["volumesets"])}, {}
 
     def _control_state(self, body):
         """GET /_sim/state: every object with internal fields, the sessions and the settings."""

@@ -21,6 +21,7 @@ from .fabric import Fabric
 from .hosts import Hosts
 from .object_key_values import ObjectKeyValues
 from .ports import Ports, default_ports
+from .seeding import Seeding
 from .sets import Sets
 from .snapshots import Snapshots
 from .system import System
@@ -29,7 +30,7 @@ from .volumes import Volumes
 from .vluns import Vluns
 
 
-class ArrayState(System, Cpgs, Volumes, Snapshots, ObjectKeyValues, Tasks, Sets, Hosts, Ports, Vluns, Fabric):
+class ArrayState(System, Cpgs, Volumes, Snapshots, ObjectKeyValues, Tasks, Sets, Hosts, Ports, Vluns, Fabric, Seeding):
     """All objects of one simulated array."""
 
     def __init__(self, persona="alletra-mp", task_seconds=1.0, data_dir=None):

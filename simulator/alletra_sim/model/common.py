@@ -29,9 +29,23 @@ def task_time(epoch):
     return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(epoch))
 
 
+_CONTAINERS = (dict, list)
+
+
+def json_copy(value):
+    """A deep copy of JSON-shaped data (dicts, lists, scalars), several times faster than copy.deepcopy:
+    a listing of thousands of volumes copies each one."""
+    if isinstance(value, dict):
+        return {key: json_copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [json_copy(item) for item in value]
+    return value
+
+
 def public(record):
     """A deep copy of ``record`` without its internal members (those starting with ``_``)."""
-    return {key: copy.deepcopy(value) for key, value in record.items() if not key.startswith("_")}
+    return {key: json_copy(value) if isinstance(value, _CONTAINERS) else value
+            for key, value in record.items() if key[:1] != "_"}
 
 
 def collection(members):

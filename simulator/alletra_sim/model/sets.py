@@ -95,6 +95,10 @@ class Sets:
         self._check_domain(body.get("domain"))
         members = []
         self._add_members(kind, members, body.get("setmembers", []))
+        return self._created(kind, self._new_set_record(kind, name, members, body))
+
+    def _new_set_record(self, kind, name, members, body):
+        """A new set record (not stored yet), with the ``comment`` and ``domain`` of ``body``."""
         item = {"id": self._next_id("set"), "uuid": str(uuid.uuid4()), "name": name, "setmembers": members}
         for member in ("comment", "domain"):
             if member in body:
@@ -102,7 +106,7 @@ class Sets:
         if kind == "volumesets":
             item["qosEnabled"] = False
             item["flashCachePolicy"] = 2
-        return self._created(kind, item)
+        return item
 
     def _check_set_action(self, kind, body):
         """The ``action`` of a set PUT: add or remove members (with ``setmembers``), or a volume set's copy action."""

@@ -45,7 +45,10 @@ class Snapshots:
 
     def _snapshot(self, base, snap_name, params):
         """Store a snapshot of ``base`` called ``snap_name`` (checked by the caller); it sees base's data as of now."""
-        vol_id = self._alloc_vol_id(params.get("id"))
+        return self._store_snapshot(base, snap_name, self._alloc_vol_id(params.get("id")), params)
+
+    def _store_snapshot(self, base, snap_name, vol_id, params):
+        """Store a snapshot of ``base`` with the free id ``vol_id``: the record, its data, in the table."""
         snap = self._new_volume_record(snap_name, vol_id, base["sizeMiB"], base["userCPG"], base["snapCPG"],
                                        PROV_SNP, COPY_VIRTUAL)
         snap["copyOf"] = base["name"]

@@ -165,10 +165,12 @@ class System:
     # ------------------------------------------------------------------ control plane
 
     def seed(self, body):
-        """POST /_sim/seed: add or replace CPGs (by name) and ports (by position), merge system fields, add domains."""
+        """POST /_sim/seed: add or replace CPGs (by name) and ports (by position), merge system fields, add domains,
+        add volumes, snapshots and volume sets (after the CPGs, so a seed can make the CPG its volumes use)."""
         body = check_members(body, {"cpgs": "list[dict]", "ports": "list[dict]", "system": "dict",
-                                    "domains": "list[str]"})
+                                    "domains": "list[str]", "volumes": "list[dict]", "volumesets": "list[dict]"})
         self._seed_cpgs(body.get("cpgs", []))
+        self._seed_volumes_and_sets(body.get("volumes", []), body.get("volumesets", []))
         self._seed_ports(body.get("ports", []))
         self.db["system"].update(copy.deepcopy(body.get("system", {})))
         for domain in body.get("domains", []):
