@@ -17,7 +17,7 @@ import re
 
 from ansible_collections.alletra.storage.plugins.module_utils import naming
 from ansible_collections.alletra.storage.plugins.module_utils.bulk import Reads
-from ansible_collections.alletra.storage.plugins.module_utils.module import ModuleFailure
+from ansible_collections.alletra.storage.plugins.module_utils.module import ModuleFailure, Raced
 from ansible_collections.alletra.storage.plugins.module_utils.wsapi import (
     EXISTENT_HOST,
     EXISTENT_PATH,
@@ -300,7 +300,9 @@ def ensure_vlun(client, volume_name, host_entity):
     """(export rule, created): the volume's rule for ``host_entity``, else a new one with a LUN the array picks.
 
     The LUN is read back (an answer carries it only in its Location header); a create whose answer
-    was lost is settled by the same read.
+    was lost is settled by the same read. An entity gone by then (404/17) was deleted since it was
+    read, by a parallel detach of its last export: Raced, so module.run() starts the action again from
+    a fresh read, which makes the entity again.
     """
     rule = entity_export(volume_vluns(client, volume_name), host_entity["name"])
     if rule is not None:
@@ -310,6 +312,8 @@ def ensure_vlun(client, volume_name, host_entity):
         client.request("POST", "/vluns", {"volumeName": volume_name, "hostname": host_entity["name"], "lun": 0,
                                           "autoLun": True, "maxAutoLun": 0})
     except WsapiError as err:
+        if err.code == NON_EXISTENT_HOST:
+            raise Raced(host_entity["name"], "deleted")
         if not err.unanswered:
             raise
         lost = err

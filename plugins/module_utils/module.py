@@ -59,11 +59,11 @@ class ModuleFailure(Exception):
 
 
 class Raced(ModuleFailure):
-    """Another run created the object first ("already exists"): callers read it and compare instead
-    of failing; one that cannot is a plain failure that says so."""
+    """Another run created the object first ("already exists"), or deleted one this run had read:
+    callers read it and compare instead of failing; one that cannot is a plain failure that says so."""
 
-    def __init__(self, name):
-        super(Raced, self).__init__("%r was created by another run at the same time; run the task again" % (name,))
+    def __init__(self, name, happened="created"):
+        super(Raced, self).__init__("%r was %s by another run at the same time; run the task again" % (name, happened))
         self.name = name
 
 

@@ -18,6 +18,8 @@ from ansible_collections.alletra.storage.plugins.module_utils.wsapi import EXIST
 
 # Namespace of the UUIDs (version 5) of snapshots named without an explicit uuid.
 SNAPSHOT_NAMESPACE = uuid.UUID("8f6b2c1e-3d4a-5b6c-9d7e-0a1b2c3d4e5f")
+# How many numbers a pattern's create tries: each number found taken is a snapshot a parallel run made.
+PATTERN_ATTEMPTS = 100
 
 
 def snapshot_comment(snapshot_name, run_id=None):
@@ -71,6 +73,32 @@ def create_snapshot(client, parent_name, parameters):
             raise err
         if snapshot.get("copyOf") != parent_name or snapshot.get("comment") != parameters.get("comment"):
             raise Raced(parameters["name"])
+
+
+def create_numbered_snapshot(client, parent_name, pattern, user_name, parameters, array_name_of):
+    """Snapshot ``parent_name`` as ``user_name`` (the pattern's next number), or as the first number
+    after it that no parallel run has taken; returns the array name of the snapshot made.
+
+    Runs that snapshot one volume at once read the same snapshots and pick the same number; the array
+    creates each name once and answers the others "already exists" (409/22). A name taken by a snapshot
+    of the same parent is a parallel run's, so this run tries the next number without reading the
+    snapshots again. Each number found taken is one more snapshot made by another run, so the tries are
+    bounded by the runs at once (up to PATTERN_ATTEMPTS), not by the RACE_ATTEMPTS of module.run(),
+    which ten runs at once used to exhaust. ``array_name_of(user_name)``: the array name of a user-facing name.
+    """
+    prefix, suffix = pattern.split("%d")
+    number = int(user_name[len(prefix):len(user_name) - len(suffix)])
+    for attempt in range(PATTERN_ATTEMPTS):
+        user_name = pattern.replace("%d", str(number + attempt))
+        name = array_name_of(user_name)
+        try:
+            create_snapshot(client, parent_name, dict(parameters, name=name, comment=snapshot_comment(user_name, client.run_id)))
+            return name
+        except Raced:
+            taken = get_volume(client, name)
+            if taken is None or taken.get("copyOf") != parent_name:
+                raise
+    raise Raced(name)
 
 
 def snapshot_facts(snapshot, pool_name=None):

@@ -23,7 +23,8 @@ description:
   - Every export rule of the volume is considered, not only the first; an existing rule to the entity is kept with its LUN.
     A new one gets the LUN the array picks, read back from the array.
   - When the array's answer to a create is lost or late, or another run created the same object first, the module reads
-    the array back instead of sending the request again.
+    the array back instead of sending the request again. When a parallel run deletes the host entity (after its last
+    export) before this run exports to it, this run starts again from what the array holds and creates the entity again.
   - A failure part-way deletes the export and the host entity this run created, and the message names the step that failed.
   - With O(state=absent), the module removes the volume's export rules to the host entity, and deletes the entity once no
     export to it is left.
@@ -286,7 +287,7 @@ from ansible_collections.alletra.storage.plugins.module_utils.exports import (
     targets_for,
     vlun_id,
 )
-from ansible_collections.alletra.storage.plugins.module_utils.module import ModuleFailure, result, run
+from ansible_collections.alletra.storage.plugins.module_utils.module import ModuleFailure, Raced, result, run
 from ansible_collections.alletra.storage.plugins.module_utils.pools import check_pool_name, find_pool
 from ansible_collections.alletra.storage.plugins.module_utils.volumes import (
     VolumeReads,
@@ -440,6 +441,8 @@ def attach(client, host_side, plan, volume, initiator, host, rule):
         targets = targets_for(client, mode, plan["addresses"], rule)
         step = "connect this host to %s" % ", ".join(target["address"] for target in targets)
         device = host_side.connect(targets, initiator, volume)
+    except Raced:
+        raise  # the entity was deleted under this run, before it made anything to undo: run() starts again
     except (WsapiError, ModuleFailure) as err:
         raise ModuleFailure("attaching %s stopped at step '%s': %s; %s" % (volume["name"], step, err, undo_attach(client, made)),
                             failed_step=step, wsapi_error=getattr(err, "as_dict", dict)())

@@ -64,7 +64,8 @@ options:
     description:
       - Name a new snapshot from a pattern with a C(%d) placeholder, as LXD's C(snapshots.pattern) does
         (V(snap%d) gives V(snap0), then V(snap1), ...), taking the highest number among the parent's snapshots plus one.
-      - Every run with O(pattern) creates a new snapshot.
+      - Every run with O(pattern) creates a new snapshot. Runs on one volume at the same time each get a number of their own;
+        a number another run takes first is skipped for the next one.
     type: str
   expiry:
     description:
@@ -223,6 +224,7 @@ volumes:
        failed: false, item: {volume: scratch01}}
 """
 
+import functools
 import time
 
 from ansible_collections.alletra.storage.plugins.module_utils import naming
@@ -231,6 +233,7 @@ from ansible_collections.alletra.storage.plugins.module_utils.exports import Exp
 from ansible_collections.alletra.storage.plugins.module_utils.module import ModuleFailure, Raced, result, run
 from ansible_collections.alletra.storage.plugins.module_utils.pools import check_pool_name, find_pool
 from ansible_collections.alletra.storage.plugins.module_utils.snapshots import (
+    create_numbered_snapshot,
     create_snapshot,
     snapshot_array_name,
     snapshot_comment,
@@ -336,12 +339,14 @@ def resolve(module, client, pool, reads):
 def present(module, client, pool, reads, exports):
     params = module.params
     parent, user_name, name_on_array, snapshot, existing = resolve(module, client, pool, reads)
+    # A pattern's number that a parallel run takes meanwhile is settled when creating: the next number is tried.
+    numbered = params["pattern"] is not None and params["uuid"] is None and not module.check_mode
     if snapshot is None:
         other = reads.volume(name_on_array)
-        if other is not None and other.get("copyOf") == parent["name"]:
-            raise Raced(name_on_array)  # made by a parallel run since the snapshots were listed
-        if other is not None:
+        if other is not None and other.get("copyOf") != parent["name"]:
             raise ModuleFailure("name: array volume %r exists but is not a snapshot of %r; it is left alone" % (name_on_array, parent["name"]))
+        if other is not None and not numbered:
+            raise Raced(name_on_array)  # made by a parallel run since the snapshots were listed
     before = snapshot_view(snapshot, pool["name"])
     if snapshot is not None:
         if bool(snapshot.get("readOnly")) != params["read_only"]:
@@ -358,7 +363,12 @@ def present(module, client, pool, reads, exports):
             after = snapshot_view(dict(name=name_on_array, copyOf=parent["name"], copyType=COPY_VIRTUAL, readOnly=params["read_only"],
                                        comment=parameters["comment"]), pool["name"])
         else:
-            create_snapshot(client, parent["name"], parameters)
+            if numbered:
+                name_on_array = create_numbered_snapshot(client, parent["name"], params["pattern"], user_name, parameters, functools.partial(
+                    snapshot_array_name, parent["name"], snapshot_uuid=None, volume_type=params["volume_type"],
+                    content_type=params["content_type"], scheme=pool["naming"]))
+            else:
+                create_snapshot(client, parent["name"], parameters)
             snapshot = get_volume(client, name_on_array)
             existing.append(snapshot)
             after = snapshot_view(snapshot, pool["name"])
