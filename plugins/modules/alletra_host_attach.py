@@ -480,6 +480,10 @@ class AttachRun(object):
             self.looked_up = True
         return self.host
 
+    def forget_entity(self):
+        """Look the entity up again when next asked (another run deleted the one this run found)."""
+        self.host, self.looked_up, self.rules = None, False, None
+
     def leaves_none(self, rules):
         """Whether removing ``rules`` (after the rules this run removed) leaves the entity without exports."""
         if self.rules is None:
@@ -518,7 +522,11 @@ def present(module, run):
     if module.check_mode:
         run.host = host or dict(name=entity)  # the volumes after this one find the entity it would create
         return attach_result(before, attach_view(entity, rule or dict(lun=None), device), mode, targets, device)
-    run.host, rule, targets, device = attach(run.client, run.host_side, run.plan, volume, run.initiator, host, rule)
+    try:
+        run.host, rule, targets, device = attach(run.client, run.host_side, run.plan, volume, run.initiator, host, rule)
+    except Raced:
+        run.forget_entity()  # deleted under this run: the next attempt (of this volume) looks it up again
+        raise
     return attach_result(before, attach_view(run.host["name"], rule, device), mode, targets, device)
 
 

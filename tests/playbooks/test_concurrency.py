@@ -107,8 +107,9 @@ def test_ten_hosts_attach_at_once_then_detach_at_once(playbook, sim, array, sim_
     add_volumes(array, ["vol%d" % number for number in range(HOSTS)])
     host_vars = dict(("host%02d" % number, dict(nqn=nqn(number), volume="vol%d" % number)) for number in range(HOSTS))
     for state in ("present", "absent"):
-        # Every run's list of the hosts is answered late: each acts on an array the others have not changed yet.
-        sim_admin.faults(method="GET", path="/api/v1/hosts", late_ms=LATE_MS, count=HOSTS)
+        # Every run's first look for its host entity is answered late: each acts on an array the others have not
+        # changed yet. An attach reads the hosts; a detach finds its entity on a live path of its volume's vLUNs.
+        sim_admin.faults(method="GET", path="/api/v1/hosts" if state == "present" else "/api/v1/vluns", late_ms=LATE_MS, count=HOSTS)
         attached = results(play_at_once(playbook, sim, [attach_task(state)], host_vars), "attach", host_vars)
         assert all(result["changed"] for result in attached)
         entities = dict((host["name"], host["NVMETCPPaths"][0]["NQN"]) for host in array.members("/hosts"))
@@ -127,10 +128,9 @@ def test_a_last_detach_racing_an_attach_for_the_same_host_leaves_the_entity_with
     # Two inventory hosts are the one host: one detaches its last volume, the other attaches another.
     host_vars = {"detach": dict(nqn=nqn(99), volume="vol1", attach_state="absent"),
                  "attach": dict(nqn=nqn(99), volume="vol2", attach_state="present")}
-    # The first reads are answered late (the detach's of the exports, the attach's of the host
-    # entities): each run acts on an array the other has not changed yet.
-    sim_admin.faults(method="GET", path="/api/v1/vluns", late_ms=LATE_MS, count=1)
+    # Both runs' first look for the entity is late: the attach reads the hosts, the detach the vLUNs of vol1.
     sim_admin.faults(method="GET", path="/api/v1/hosts", late_ms=LATE_MS, count=1)
+    sim_admin.faults(method="GET", path="/api/v1/vluns", late_ms=LATE_MS, count=2)
     detached, attached = results(play_at_once(playbook, sim, [attach_task("{{ attach_state }}", "racer")], host_vars), "attach", host_vars)
     assert detached["changed"] and attached["changed"] and attached["host_entity"] == "racer-nvme"
     # The entity exists exactly when it has export rules: here the attach's.
@@ -140,10 +140,9 @@ def test_a_last_detach_racing_an_attach_for_the_same_host_leaves_the_entity_with
 
 def test_five_runs_snapshot_one_volume_with_a_pattern_and_create_one_volume(playbook, sim, array, sim_admin, pool):
     add_volumes(array, ["base"])
-    # Every run's list of the snapshots of base is answered late: they all pick snap0 and collide.
-    sim_admin.faults(method="GET", path="/api/v1/volumes", late_ms=LATE_MS, count=5)
-    # Every run's first read of volume shared is answered late: they all find it missing and all create it.
-    sim_admin.faults(method="GET", path="/api/v1/volumes/shared", late_ms=LATE_MS, count=5)
+    # Every run's first read of a volume and its snapshots (one query) is answered late, in both tasks: they all
+    # pick snap0 for base and collide, and they all find shared missing and all create it.
+    sim_admin.faults(method="GET", path="/api/v1/volumes", late_ms=LATE_MS, count=10)
     tasks = [{"name": "snapshot", "alletra.storage.alletra_snapshot": dict(pool=POOL, volume="base", pattern="snap%d")},
              {"name": "create", "alletra.storage.alletra_volume": dict(pool=POOL, name="shared", size="1GiB")}]
     hosts = ["host%d" % number for number in range(5)]

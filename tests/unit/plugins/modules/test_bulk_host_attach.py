@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import importlib
 import os
 
 import pytest
@@ -80,6 +81,25 @@ def test_a_failed_item_is_undone_and_named_while_the_others_stay_done(play, arra
     assert result["volumes"][0]["failed_step"] == "export vol1 to host01-nvme" and list(result["diff"]["after"]) == ["vol3"]
     assert rules(array) == [("vol3", "host01-nvme")]
     assert sim_admin.counters()["requests"]["POST /api/v1/hosts"] == 2 and sim_admin.counters()["sessions_open"] == 0
+
+
+def test_an_entity_deleted_under_the_run_is_looked_up_again_for_the_next_volume(run_module, array, volumes, monkeypatch):
+    module = importlib.import_module("ansible_collections.alletra.storage.plugins.modules.alletra_host_attach")
+    real_ensure_vlun = module.ensure_vlun
+
+    def after_a_parallel_detach(client, volume_name, host_entity):
+        if volume_name == "vol2":
+            # Another run detaches vol1, the entity's last export, and deletes the entity this run found.
+            monkeypatch.setattr(module, "ensure_vlun", real_ensure_vlun)
+            rule = [vlun for vlun in array.vluns() if vlun["volumeName"] == "vol1" and not vlun["active"]][0]
+            array.call("DELETE", "/vluns/vol1,%d,host01-nvme" % rule["lun"])
+            array.call("DELETE", "/hosts/host01-nvme")
+        return real_ensure_vlun(client, volume_name, host_entity)
+
+    monkeypatch.setattr(module, "ensure_vlun", after_a_parallel_detach)
+    result = run_module("alletra_host_attach", dict(ARRAY_SIDE, volumes=ITEMS))
+    assert not result.get("failed"), result.get("msg")
+    assert rules(array) == [("vol2", "host01-nvme"), ("vol3", "host01-nvme")]
 
 
 def test_a_bad_item_fails_the_task_before_any_change_naming_it(play, array, volumes, sim_admin):

@@ -229,13 +229,13 @@ def test_ten_hosts_attach_at_once_then_detach_at_once(pool, array, sim_admin, ov
     for number in range(ROUNDS):
         for state in ("present", "absent"):
             overlap.reset()
-            # Every racer's first read (the host entities to attach, the exports to detach) is answered
-            # late, with what the array held when asked: each racer acts on an array that the others
-            # have not changed yet.
-            first_read = "/api/v1/hosts" if state == "present" else "/api/v1/vluns"
-            sim_admin.faults(method="GET", path=first_read, late_ms=LATE_MS, count=HOSTS)
+            # Every racer's first look for its host entity is answered late, with what the array held
+            # when asked: each racer acts on an array that the others have not changed yet. An attach
+            # reads the hosts; a detach finds its entity on a live path of its volume's vLUNs.
+            first_look = "/api/v1/hosts" if state == "present" else "/api/v1/vluns"
+            sim_admin.faults(method="GET", path=first_look, late_ms=LATE_MS, count=HOSTS)
             results = succeeded(hosts_at_once.race([("alletra_host_attach", attach_args(host, state)) for host in range(HOSTS)]))
-            assert overlap.peak("GET", first_read) >= 2, "round %d, %s: the racers did not overlap" % (number, state)
+            assert overlap.peak("GET", first_look) >= 2, "round %d, %s: the racers did not overlap" % (number, state)
             assert all(result["changed"] for result in results)
             if state == "present":
                 assert [result["host_entity"] for result in results] == sorted(entities)
@@ -314,8 +314,8 @@ def test_five_runs_creating_one_volume_make_it_once_and_all_succeed(pool, array,
         name = "same%d" % number
         sim_admin.reset_counters()
         overlap.reset()
-        # Every racer's first read of the volume (a query of /volumes) is answered late, with what
-        # the array held when asked: they all find it missing and all send the create.
+        # Every racer's first read of the volume (one query of it and its snapshots) is answered late,
+        # with what the array held when asked: they all find it missing and all send the create.
         sim_admin.faults(method="GET", path="/api/v1/volumes", late_ms=LATE_MS, count=5)
         task = ("alletra_volume", dict(pool=pool, name=name, size="1GiB"))
         results = succeeded(creators.race([task] * 5))
