@@ -15,6 +15,7 @@ import sys
 import threading
 
 import pytest
+from bad_input_matrix import serve_html
 
 from ansible_collections.alletra.storage.plugins.module_utils import wsapi
 
@@ -52,46 +53,15 @@ def test_the_modules_import_no_http_library():
     assert imported == "[]"
 
 
-class _Html(http.server.BaseHTTPRequestHandler):
-    """Another web server at the address: a login page, 200 for / and 404 elsewhere."""
-
-    def do_POST(self):
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        self._page()
-
-    def do_GET(self):
-        self._page()
-
-    def _page(self):
-        body = b"<html><body>Sign in</body></html>"
-        self.send_response(200 if self.path.startswith("/api/v1/credentials") else 404)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def html_server():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Html)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield "http://127.0.0.1:%d" % server.server_address[1]
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.mark.parametrize("path", ["/credentials", "/system"])
-def test_an_html_answer_says_wsapi_url_is_not_a_wsapi(html_server, path):
-    client = wsapi.WsapiClient(html_server, "u", "Pa55-word", timeout=5, allow_http=True)
-    with pytest.raises(wsapi.WsapiError) as caught:
-        with client:
-            client.request("GET", path)
+@pytest.mark.parametrize("base", ["/ok", "/missing"])
+def test_an_html_answer_says_wsapi_url_is_not_a_wsapi(sim, sim_tls_dir, base):
+    with serve_html(sim_tls_dir) as url:  # 200 under /ok/, 404 elsewhere
+        client = wsapi.WsapiClient(url + base, "u", "Pa55-word", ca_path=sim.ca_path, timeout=5)
+        with pytest.raises(wsapi.WsapiError) as caught:
+            with client:
+                client.request("GET", "/system")
     message = str(caught.value)
-    assert "not a WSAPI answer" in message and "wsapi_url " + html_server in message and "text/html" in message
+    assert "not a WSAPI answer" in message and "wsapi_url " + url + base in message and "text/html" in message
     assert "Pa55-word" not in message
 
 
