@@ -692,7 +692,7 @@ def b1_markdown(result):
                   "this collection's client is faster. Both send the same requests (the table); python-3parclient %s"
                   % box["python_3parclient"],
                   "sends each one with `requests.request(...)` (hpe3parclient/http.py), so every request opens a new TCP",
-                  "connection and TLS handshake, while `WsapiClient` keeps one `requests.Session` and reuses its connection.",
+                  "connection and TLS handshake, while `WsapiClient` keeps one HTTP/1.1 connection (`http.client`) and reuses it.",
                   ""]
     return lines
 
