@@ -238,13 +238,28 @@ def volume_facts(volume, pool_name=None):
 
 
 def snapshots_of(volumes, name):
-    """The snapshots (virtual copies) of ``name``, children before their parents, oldest first."""
-    children = sorted(
-        (volume for volume in volumes.values() if volume.get("copyOf") == name and volume.get("copyType") == COPY_VIRTUAL),
-        key=lambda volume: (volume.get("creationTimeSec") or 0, volume.get("id") or 0))
+    """The snapshots (virtual copies) of ``name`` (``volumes``: every volume by name), children
+    before their parents, oldest first. For many names, index once: snapshot_tree(snapshots_by_parent(...))."""
+    return snapshot_tree(snapshots_by_parent(volumes.values()), name)
+
+
+def snapshots_by_parent(volumes):
+    """The snapshots taken of each volume (a list by parent name), oldest first, from one pass over ``volumes``."""
+    children = {}
+    for volume in volumes:
+        if volume.get("copyType") == COPY_VIRTUAL and volume.get("copyOf"):
+            children.setdefault(volume["copyOf"], []).append(volume)
+    for snapshots in children.values():
+        snapshots.sort(key=lambda snapshot: (snapshot.get("creationTimeSec") or 0, snapshot.get("id") or 0))
+    return children
+
+
+def snapshot_tree(children, name):
+    """The snapshots of ``name`` and of its snapshots (``children``: snapshots_by_parent()), each
+    snapshot's own snapshots before it, oldest first."""
     ordered = []
-    for child in children:
-        ordered.extend(snapshots_of(volumes, child["name"]))
+    for child in children.get(name, []):
+        ordered.extend(snapshot_tree(children, child["name"]))
         ordered.append(child)
     return ordered
 

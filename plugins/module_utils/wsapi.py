@@ -665,9 +665,10 @@ class WsapiClient(object):
                 return None
             if response.status_code >= HTTP_BAD_REQUEST:
                 raise _error_from(response, method, prefix + _redact(path), self.url)
-            if response.content and _answer(response) is None:
+            answer = _answer(response)
+            if answer is None and response.content:
                 raise _not_wsapi(response, method, prefix + _redact(path), self.url)
-            return _answer(response)
+            return answer
 
     def _tls_error(self, err, method, path):
         if err.unverified:

@@ -352,7 +352,7 @@ from ansible_collections.alletra.storage.plugins.module_utils.exports import hos
 from ansible_collections.alletra.storage.plugins.module_utils.module import ModuleFailure, check_params, new_module, run
 from ansible_collections.alletra.storage.plugins.module_utils.pools import pool_facts, pool_of_set
 from ansible_collections.alletra.storage.plugins.module_utils.snapshots import snapshot_facts
-from ansible_collections.alletra.storage.plugins.module_utils.volumes import volume_facts
+from ansible_collections.alletra.storage.plugins.module_utils.volumes import snapshot_tree, snapshots_by_parent, volume_facts
 from ansible_collections.alletra.storage.plugins.module_utils.wsapi import COPY_VIRTUAL
 
 SUBSETS = ["system", "wsapi", "cpgs", "pools", "volumes", "snapshots", "hosts", "vluns", "targets"]
@@ -372,27 +372,6 @@ def gather_pools(client, pool_name):
     if pool_name:
         pools = [pool for pool in pools if pool["name"] == pool_name]
     return pools
-
-
-def snapshots_by_parent(volumes):
-    """The snapshots taken of each volume, oldest first, from one pass over the listing: the order of
-    volumes.snapshots_of without its scan of every volume per volume (half a minute on 5,000 volumes)."""
-    children = {}
-    for volume in volumes:
-        if volume.get("copyType") == COPY_VIRTUAL and volume.get("copyOf"):
-            children.setdefault(volume["copyOf"], []).append(volume)
-    for snapshots in children.values():
-        snapshots.sort(key=lambda snapshot: (snapshot.get("creationTimeSec") or 0, snapshot.get("id") or 0))
-    return children
-
-
-def snapshot_tree(children, name):
-    """The snapshots of ``name`` and of its snapshots, each snapshot's own snapshots before it, oldest first."""
-    ordered = []
-    for child in children.get(name, []):
-        ordered.extend(snapshot_tree(children, child["name"]))
-        ordered.append(child)
-    return ordered
 
 
 def gather_volumes(client, subsets, pool_of, wanted):

@@ -133,7 +133,13 @@ from ansible_collections.alletra.storage.plugins.module_utils import naming
 from ansible_collections.alletra.storage.plugins.module_utils.exports import export_hosts, pool_exports, vlun_id, vluns_of
 from ansible_collections.alletra.storage.plugins.module_utils.module import ModuleFailure, Raced, check_params, new_module, result, run
 from ansible_collections.alletra.storage.plugins.module_utils.pools import check_pool_name, find_pool, pool_comment, pool_facts, strays_of
-from ansible_collections.alletra.storage.plugins.module_utils.volumes import all_volumes, create_refused, delete_volume, snapshots_of
+from ansible_collections.alletra.storage.plugins.module_utils.volumes import (
+    all_volumes,
+    create_refused,
+    delete_volume,
+    snapshot_tree,
+    snapshots_by_parent,
+)
 from ansible_collections.alletra.storage.plugins.module_utils.wsapi import EXISTENT_SET, NON_EXISTENT_CPG, WsapiError
 
 
@@ -245,9 +251,10 @@ def absent(module, client):
             "pool %r still has %d volume(s): %s. Delete them first, or set force: true to delete them with "
             "their snapshots and exports" % (pool["name"], len(names), ", ".join(names)))
     doomed = []
+    children = snapshots_by_parent(volumes.values())
     for name in names:
         in_set = pool["name"] if name in pool["members"] else None
-        doomed.append((name, in_set, snapshots_of(volumes, name), vluns_of(client, name)))
+        doomed.append((name, in_set, snapshot_tree(children, name), vluns_of(client, name)))
     if not module.check_mode:
         remove_pool_exports(client, pool, pool_vluns)
     deleted = []
