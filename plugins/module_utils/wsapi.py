@@ -33,6 +33,8 @@ except ImportError:  # pragma: no cover - Python 2, which no target of this coll
     from urlparse import urlsplit
 
 API_PREFIX = "/api/v1"
+# The WSAPI major version this client speaks; GET /api names the array's before the first login.
+API_MAJOR_VERSION = 1
 SESSION_HEADER = "X-HP3PAR-WSAPI-SessionKey"
 
 # WSAPI error codes (HP 3PAR WSAPI Developer's Guide, tables 5 and 6; see docs/design.md).
@@ -451,6 +453,19 @@ def _shown(url):
     return scheme + sep + netloc + slash + path
 
 
+def check_api_version(version, url):
+    """Refuse an array whose ``GET /api`` answer names a WSAPI major version this client does not speak."""
+    version = version if isinstance(version, dict) else {}
+    major = version.get("major")
+    if major == API_MAJOR_VERSION:
+        return
+    found = ".".join(str(version[part]) for part in ("major", "minor", "revision") if version.get(part) is not None)
+    raise WsapiError(
+        "the array at %s answers WSAPI version %s (GET /api), and this collection speaks WSAPI %d only: nothing was "
+        "changed. Point wsapi_url at an array (or an endpoint of it) that serves WSAPI %d.x"
+        % (_shown(url), found or "unknown (%r)" % (version or None,), API_MAJOR_VERSION, API_MAJOR_VERSION))
+
+
 def _is_session_limit(err):
     return err.status == HTTP_SERVICE_UNAVAILABLE and err.code == SVC_UNAVAIL
 
@@ -503,9 +518,12 @@ class WsapiClient(object):
     def login(self):
         """Open a session; the key goes into every later request.
 
+        The first login of a client reads ``GET /api`` on the same kept connection (no session needed)
+        and refuses an array whose WSAPI major version is not API_MAJOR_VERSION, before it logs in.
         While the array's session limit is reached it refuses logins with 503/31, before creating
         anything: such a login is tried again with backoff, at most ``retries`` more times.
         """
+        check_api_version(self.api_version(), self.url)
         body = {"user": self.username, "password": self._password, "sessionType": LOGIN_SESSION_TYPE}
         attempt = 0
         while True:
@@ -592,7 +610,7 @@ class WsapiClient(object):
         return self._cache[path]
 
     def api_version(self):
-        """``GET /api`` (outside /api/v1): major, minor, revision and build."""
+        """``GET /api`` (outside /api/v1): major, minor, revision and build; read once per client."""
         if "/api" not in self._cache:
             self._cache["/api"] = self._send("GET", "/api", authenticated=False, prefix="")
         return self._cache["/api"]

@@ -14,7 +14,7 @@ from .validation import check_members, parse_json
 # Fault kinds matched on method and path (besides status faults), each with its member's kind.
 _MATCHED_FAULTS = {"late_ms": "int", "task_ms": "int", "expire_session": "bool", "reset": "bool"}
 _WHERE = {"method": "str", "path": "str", "count": "int", "skip": "int"}
-_CONFIG = {"session_idle_timeout": "any", "session_limit": "int", "task_seconds": "any"}
+_CONFIG = {"session_idle_timeout": "any", "session_limit": "int", "task_seconds": "any", "api_major": "int"}
 
 
 class ControlPlane:
@@ -80,7 +80,7 @@ class ControlPlane:
         return 200, self._config(), {}
 
     def _control_set_config(self, body):
-        """POST /_sim/config {session_idle_timeout?, session_limit?, task_seconds?}: change settings live."""
+        """POST /_sim/config {session_idle_timeout?, session_limit?, task_seconds?, api_major?}: change settings live."""
         body = check_members(body, _CONFIG)
         for member in ("session_idle_timeout", "task_seconds"):
             if member in body and (isinstance(body[member], bool)
@@ -92,6 +92,8 @@ class ControlPlane:
             self.session_limit = body["session_limit"]
         if "task_seconds" in body:
             self.model.task_seconds = float(body["task_seconds"])
+        if "api_major" in body:
+            self.model.api_major = body["api_major"]
         return 200, self._config(), {}
 
     def _control_add_fault(self, body):
@@ -142,7 +144,7 @@ class ControlPlane:
     def _config(self):
         """The settings as GET /_sim/config shows them."""
         return {"session_idle_timeout": self.session_idle_timeout, "session_limit": self.session_limit,
-                "task_seconds": self.model.task_seconds, "persona": self.model.db["persona"], "tls": self.tls,
+                "task_seconds": self.model.task_seconds, "api_major": self.model.api_major, "persona": self.model.db["persona"], "tls": self.tls,
                 "url": self.url, "ca_path": self.ca_path, "state_file": self.state_file,
                 "data_dir": self.model.data.data_dir}
 

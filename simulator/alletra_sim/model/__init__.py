@@ -37,6 +37,8 @@ class ArrayState(System, Cpgs, Volumes, Snapshots, ObjectKeyValues, Tasks, Sets,
         """An array of ``persona``; each task takes ``task_seconds``; volume data files in ``data_dir`` (or none)."""
         persona_info(persona)
         self.task_seconds = task_seconds
+        # A test switch (POST /_sim/config {api_major}): GET /api names this major version instead of the persona's.
+        self.api_major = None
         self.data = VolumeData(data_dir)
         self.dirty = False
         self.db = {}

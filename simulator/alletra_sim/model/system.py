@@ -135,8 +135,11 @@ class System:
     # ------------------------------------------------------------------ version, system, capacity
 
     def api_version(self):
-        """GET /api: the WSAPI version of the persona."""
-        return dict(self.persona["api"])
+        """GET /api: the WSAPI version of the persona (its major version as the api_major switch sets it)."""
+        version = dict(self.persona["api"])
+        if self.api_major is not None:
+            version["major"] = self.api_major
+        return version
 
     def _space_totals(self):
         """Usable MiB of all CPGs together: (capacity, used)."""

@@ -386,3 +386,33 @@ def test_other_login_failures_are_not_repeated(sim, sim_admin):
         client.request("GET", "/system")
     client.close()
     assert sim_admin.counters()["requests"]["POST /api/v1/credentials"] == 1
+
+
+def test_the_wsapi_version_is_read_once_per_client_before_its_first_login(sim, sim_admin):
+    with client_for(sim) as client:
+        client.request("GET", "/system")
+        sim_admin.faults({"expire_sessions": True})
+        client.request("GET", "/system")
+        assert client.api_version()["major"] == 1
+    counters = sim_admin.counters()
+    # Two logins (the second after the session expired), one read of GET /api for both.
+    assert counters["logins"] == 2 and counters["requests"]["GET /api"] == 1 and counters["sessions_open"] == 0
+
+
+def test_an_array_of_another_wsapi_major_version_is_refused_before_login(sim, sim_admin):
+    sim_admin.config(api_major=2)
+    with pytest.raises(wsapi.WsapiError) as caught:
+        with client_for(sim) as client:
+            client.request("GET", "/system")
+    message = str(caught.value)
+    assert "WSAPI version 2.10.0" in message and "WSAPI 1 only" in message and sim.url in message
+    assert not caught.value.unanswered
+    counters = sim_admin.counters()
+    assert counters["requests"] == {"GET /api": 1} and counters["logins"] == 0 and counters["sessions_open"] == 0
+
+
+def test_an_answer_without_a_major_version_is_refused_naming_it(sim, sim_admin):
+    with pytest.raises(wsapi.WsapiError, match=r"WSAPI version unknown \(None\)"):
+        wsapi.check_api_version({}, sim.url)
+    with pytest.raises(wsapi.WsapiError, match=r"WSAPI version 3\.0 "):
+        wsapi.check_api_version({"major": 3, "minor": 0}, sim.url)
