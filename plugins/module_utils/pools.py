@@ -25,6 +25,8 @@ from ansible_collections.alletra.storage.plugins.module_utils.wsapi import (
 # Marks the volume sets this collection manages as pools, and what it needs to know about them;
 # volumes and snapshots it creates carry the same marker.
 POOL_MARKER = "alletra.storage:v1"
+# The comment LXD's alletra driver gives the volume sets of its pools (and its host entities).
+LXD_COMMENT = "Created and managed by LXD"
 # Volume set names: what the array takes, as a full match (a trailing newline is not a name).
 SET_NAME = re.compile(r"[A-Za-z0-9_.][A-Za-z0-9_.-]{0,30}")
 
@@ -77,6 +79,28 @@ def pool_of_set(volume_set):
     )
 
 
+def is_lxd_set(volume_set):
+    """Whether a volume set is one of LXD's pools: LXD created it with its comment."""
+    return (volume_set.get("comment") or "").strip() == LXD_COMMENT
+
+
+def lxd_pool_of_set(volume_set):
+    """An LXD pool as a pool dict (see pool_of_set) that can be read and copied from: LXD names its volumes
+    with its own scheme, and its CPG is not recorded on the array."""
+    return dict(name=volume_set["name"], cpg=None, naming=naming.SCHEME_LXD, members=list(volume_set.get("setmembers") or []),
+                comment=volume_set.get("comment") or "", lxd=True)
+
+
+def lxd_refusal(set_name, field="pool", volume=None):
+    """The refusal of any change to LXD's pool ``set_name`` (or to its ``volume``): why, and what to do instead."""
+    what = "volume %r is in pool %r, which" % (volume, set_name) if volume else "pool %r" % set_name
+    return ModuleFailure(
+        "%s: %s is LXD's pool (its volume set's comment is %r): LXD keeps its own records of it (volumes, snapshots, "
+        "exports), which a change made here would leave wrong; change it through LXD (lxc storage, lxc storage volume); "
+        "this collection only reads it (alletra_info, gather_subset lxd_pools) and copies from it (alletra_volume "
+        "source)" % (field, what, LXD_COMMENT))
+
+
 def pool_facts(pool):
     """What a task is told of a pool: its settings and members; empty for no pool."""
     if not pool:
@@ -85,17 +109,22 @@ def pool_facts(pool):
                 volume_count=len(pool["members"]))
 
 
-def find_pool(client, name, required=True):
+def find_pool(client, name, required=True, field="pool", lxd=False):
     """The pool ``name`` as a dict (see pool_of_set), or None if absent.
 
-    A volume set of that name that this collection did not create is refused, never adopted.
+    A volume set of that name that this collection did not create is refused, never adopted; one of
+    LXD's pools is refused with why (lxd_refusal), unless ``lxd`` (a copy's source: only read).
     """
-    check_pool_name(name)
+    check_pool_name(name, field)
     volume_set = client.get_or_none("/volumesets/" + name, NON_EXISTENT_SET)
     if volume_set is None:
         if required:
             raise ModuleFailure("pool %r does not exist: create it first with alletra.storage.alletra_pool" % name)
         return None
+    if is_lxd_set(volume_set):
+        if lxd:
+            return lxd_pool_of_set(volume_set)
+        raise lxd_refusal(name, field)
     pool = pool_of_set(volume_set)
     if pool is None:
         raise ModuleFailure(
@@ -124,8 +153,15 @@ def set_member(client, set_name, name, add=True):
 
 
 def volume_sets_of(client, name):
-    """The names of the volume sets that have volume ``name`` as a member."""
-    return [item["name"] for item in client.members("/volumesets") if name in (item.get("setmembers") or [])]
+    """The volume sets (as the array lists them) that have volume ``name`` as a member."""
+    return [item for item in client.members("/volumesets") if name in (item.get("setmembers") or [])]
+
+
+def refuse_lxd_member(client, name, field):
+    """Refuse volume ``name`` (outside the task's pool) when it is in one of LXD's pools, saying why."""
+    lxd_set = next((volume_set["name"] for volume_set in volume_sets_of(client, name) if is_lxd_set(volume_set)), None)
+    if lxd_set:
+        raise lxd_refusal(lxd_set, field, volume=name)
 
 
 def strays_of(client, volumes, pool):

@@ -29,8 +29,27 @@ def snapshot_comment(snapshot_name, run_id=None):
 
 
 def user_name_of(snapshot):
-    """The user-facing name of a snapshot; its array name when it was not made by this collection."""
-    return marks(snapshot).get("snapshot") or snapshot["name"]
+    """The user-facing name of a snapshot: the name its comment keeps (this collection's); else the UUID its
+    LXD-shaped name carries (LXD's: the snapshot's own volatile.uuid, since LXD keeps the name, snap0, only in
+    its database); else its array name."""
+    named = marks(snapshot).get("snapshot")
+    if named:
+        return named
+    identity = naming.decode_name(snapshot["name"])
+    if identity and identity["snapshot"]:
+        return identity["uuid"]
+    return snapshot["name"]
+
+
+def is_named(snapshot, given):
+    """Whether ``given`` names ``snapshot``: its array name or user-facing name; a UUID in any spelling
+    (with or without hyphens, any case) for a snapshot whose user-facing name is its UUID."""
+    if given in (snapshot["name"], user_name_of(snapshot)):
+        return True
+    try:
+        return str(naming.parse_uuid(given)) == user_name_of(snapshot)
+    except ValueError:
+        return False
 
 
 def valid_snapshot_name(user_name):

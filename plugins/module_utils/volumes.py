@@ -14,7 +14,14 @@ from ansible_collections.alletra.storage.plugins.module_utils import naming
 from ansible_collections.alletra.storage.plugins.module_utils.bulk import Reads
 from ansible_collections.alletra.storage.plugins.module_utils.exports import vlun_id
 from ansible_collections.alletra.storage.plugins.module_utils.module import ModuleFailure, Raced
-from ansible_collections.alletra.storage.plugins.module_utils.pools import POOL_MARKER, marks, set_member, volume_sets_of
+from ansible_collections.alletra.storage.plugins.module_utils.pools import (
+    POOL_MARKER,
+    is_lxd_set,
+    lxd_refusal,
+    marks,
+    set_member,
+    volume_sets_of,
+)
 from ansible_collections.alletra.storage.plugins.module_utils.wsapi import (
     COPY_VIRTUAL,
     EXISTENT_VOL,
@@ -95,6 +102,13 @@ def find_member(client, pool, name, field="name", reads=None):
         raise ModuleFailure("%s: %r is a snapshot; manage it with alletra.storage.alletra_snapshot" % (field, name))
     if name not in pool["members"]:
         volume_sets = volume_sets_of(client, name)
+        lxd_set = next((volume_set["name"] for volume_set in volume_sets if is_lxd_set(volume_set)), None)
+        if lxd_set and field == "source":
+            raise ModuleFailure("source: volume %r is in LXD's pool %r, not in pool %r: give source.pool: %s to copy "
+                                "from it" % (name, lxd_set, pool["name"], lxd_set))
+        if lxd_set:
+            raise lxd_refusal(lxd_set, field, volume=name)
+        volume_sets = [volume_set["name"] for volume_set in volume_sets]
         if pool["name"] in volume_sets:
             pool["members"].append(name)  # another run added it since the pool was read
         elif volume_sets or marks(volume).get("pool") != pool["name"]:

@@ -348,36 +348,63 @@ except ImportError as import_error:
 
 from ansible.module_utils.basic import missing_required_lib
 
+from ansible_collections.alletra.storage.plugins.module_utils import naming
 from ansible_collections.alletra.storage.plugins.module_utils.exports import host_facts, is_target, target_facts, vlun_facts
 from ansible_collections.alletra.storage.plugins.module_utils.module import ModuleFailure, check_params, new_module, run
-from ansible_collections.alletra.storage.plugins.module_utils.pools import pool_facts, pool_of_set
+from ansible_collections.alletra.storage.plugins.module_utils.pools import is_lxd_set, pool_facts, pool_of_set
 from ansible_collections.alletra.storage.plugins.module_utils.snapshots import snapshot_facts
 from ansible_collections.alletra.storage.plugins.module_utils.volumes import snapshot_tree, snapshots_by_parent, volume_facts
 from ansible_collections.alletra.storage.plugins.module_utils.wsapi import COPY_VIRTUAL
 
-SUBSETS = ["system", "wsapi", "cpgs", "pools", "volumes", "snapshots", "hosts", "vluns", "targets"]
+SUBSETS = ["system", "wsapi", "cpgs", "pools", "lxd_pools", "volumes", "snapshots", "hosts", "vluns", "targets"]
+# Subsets built from the listing of the volume sets, and from that of the volumes.
+SET_SUBSETS = ("pools", "lxd_pools", "volumes", "snapshots")
+VOLUME_SUBSETS = ("lxd_pools", "volumes", "snapshots")
 
 
-def gather_pools(client, pool_name):
-    """The pools of the array, or only ``pool_name``, which must be one."""
-    pools = []
-    for volume_set in client.members("/volumesets"):
-        pool = pool_of_set(volume_set)
-        if pool is not None:
-            pools.append(pool_facts(pool))
-    if pool_name and pool_name not in [pool["name"] for pool in pools]:
+def gather_pools(volume_sets, pool_name):
+    """(our pools, LXD's pools' volume sets) of the array, or only ``pool_name``, which must be one of either."""
+    pools = [pool_facts(pool) for pool in (pool_of_set(volume_set) for volume_set in volume_sets) if pool is not None]
+    lxd_sets = [volume_set for volume_set in volume_sets if is_lxd_set(volume_set)]
+    if pool_name and pool_name not in [item["name"] for item in pools + lxd_sets]:
         names = ", ".join(pool["name"] for pool in pools)
         raise ModuleFailure("pool: %r is not a pool on this array: %s, or omit pool" % (
             pool_name, "give one of its pools: " + names if names else "it has none; create one with alletra.storage.alletra_pool"))
     if pool_name:
         pools = [pool for pool in pools if pool["name"] == pool_name]
-    return pools
+        lxd_sets = [volume_set for volume_set in lxd_sets if volume_set["name"] == pool_name]
+    return pools, lxd_sets
 
 
-def gather_volumes(client, subsets, pool_of, wanted):
-    """The volumes and the snapshots subsets from one listing of the array's volumes."""
+def lxd_identity(name):
+    """The LXD identity an array name was built from by LXD's scheme (volume_type, content_type, uuid), or None."""
+    identity = naming.decode_name(name)
+    if identity is None or identity["scheme"] != naming.SCHEME_LXD:
+        return None
+    return dict((key, identity[key]) for key in ("volume_type", "content_type", "uuid"))
+
+
+def lxd_volume(volume):
+    """What lxd_pools tells of one volume or snapshot of an LXD pool."""
+    return dict(name=volume["name"], decoded=lxd_identity(volume["name"]), size_mib=volume.get("sizeMiB"),
+                size=naming.format_mib(volume["sizeMiB"]) if volume.get("sizeMiB") else None,
+                wwn=(volume.get("wwn") or "").upper() or None, nguid=(volume.get("nguid") or "").upper() or None,
+                cpg=volume.get("userCPG"), created=volume.get("creationTime8601"))
+
+
+def lxd_pool_facts(volume_set, volumes, children):
+    """An LXD pool: its members decoded to LXD identities, each with its snapshots (and theirs) and their parents."""
+    members = []
+    for name in sorted(volume_set.get("setmembers") or []):
+        member = lxd_volume(volumes.get(name) or dict(name=name))
+        member["snapshots"] = [dict(lxd_volume(snapshot), parent=snapshot.get("copyOf")) for snapshot in snapshot_tree(children, name)]
+        members.append(member)
+    return dict(name=volume_set["name"], comment=volume_set.get("comment"), volume_count=len(members), members=members)
+
+
+def gather_volumes(volumes, subsets, pool_of, wanted):
+    """The volumes and the snapshots subsets from one listing of the array's volumes (sorted by name)."""
     info = {}
-    volumes = sorted(client.members("/volumes"), key=lambda volume: volume["name"])
     bases = [volume for volume in volumes
              if volume.get("copyType") != COPY_VIRTUAL and (wanted is None or volume["name"] in wanted)]
     if "volumes" in subsets:
@@ -389,23 +416,35 @@ def gather_volumes(client, subsets, pool_of, wanted):
     return info
 
 
-def gather(client, subsets, pool_name):
+def gather_sets_and_volumes(client, subsets, pool_name):
+    """The subsets built from the volume sets and the volumes, each collection read once."""
     info = {}
-    pools = None
-    if "pools" in subsets or pool_name or "volumes" in subsets or "snapshots" in subsets:
-        pools = gather_pools(client, pool_name)
-    pool_of = dict((member, pool["name"]) for pool in pools or [] for member in pool["members"])
+    volume_sets = client.members("/volumesets") if pool_name or any(subset in subsets for subset in SET_SUBSETS) else []
+    pools, lxd_sets = gather_pools(volume_sets, pool_name)
+    pool_of = dict((member, item["name"]) for item in pools for member in item["members"])
+    pool_of.update((member, item["name"]) for item in lxd_sets for member in item.get("setmembers") or [])
+    if "pools" in subsets:
+        info["pools"] = pools
+    volumes = []
+    if any(subset in subsets for subset in VOLUME_SUBSETS):
+        volumes = sorted(client.members("/volumes"), key=lambda volume: volume["name"])
+    if "lxd_pools" in subsets:
+        by_name, children = dict((volume["name"], volume) for volume in volumes), snapshots_by_parent(volumes)
+        info["lxd_pools"] = [lxd_pool_facts(volume_set, by_name, children) for volume_set in lxd_sets]
+    wanted = set(pool_of) if pool_name else None
+    if "volumes" in subsets or "snapshots" in subsets:
+        info.update(gather_volumes(volumes, subsets, pool_of, wanted))
+    return info, wanted
+
+
+def gather(client, subsets, pool_name):
+    info, wanted = gather_sets_and_volumes(client, subsets, pool_name)
     if "system" in subsets:
         info["system"] = client.request("GET", "/system")
     if "wsapi" in subsets:
         info["wsapi"] = dict(version=client.api_version(), configuration=client.request("GET", "/wsapiconfiguration"))
     if "cpgs" in subsets:
         info["cpgs"] = client.members("/cpgs")
-    if "pools" in subsets:
-        info["pools"] = pools
-    wanted = set(pool_of) if pool_name else None
-    if "volumes" in subsets or "snapshots" in subsets:
-        info.update(gather_volumes(client, subsets, pool_of, wanted))
     if "hosts" in subsets:
         info["hosts"] = [host_facts(host) for host in client.members("/hosts")]
     if "vluns" in subsets:
@@ -415,7 +454,7 @@ def gather(client, subsets, pool_name):
         info["vluns"] = vluns
     if "targets" in subsets:
         info["targets"] = [target_facts(port) for port in client.members("/ports") if is_target(port)]
-    return info
+    return dict((subset, info[subset]) for subset in SUBSETS if subset in info)
 
 
 def check(params):

@@ -183,7 +183,7 @@ def create(client, pool):
             raise Raced(pool["name"])
         if not err.unanswered:
             raise create_refused(err, pool["name"]) or err
-        made = find_pool(client, pool["name"], required=False)
+        made = find_pool(client, pool["name"], required=False, field="name")
         if made is None:
             raise err
         if made["comment"] != comment:
@@ -192,7 +192,7 @@ def create(client, pool):
 
 def present(module, client):
     params = module.params
-    pool = find_pool(client, params["name"], required=False)
+    pool = find_pool(client, params["name"], required=False, field="name")
     before = pool_facts(pool)
     if pool is None:
         if not params["cpg"]:
@@ -234,7 +234,7 @@ def remove_pool_exports(client, pool, pool_vluns):
 
 def absent(module, client):
     params = module.params
-    pool = find_pool(client, params["name"], required=False)
+    pool = find_pool(client, params["name"], required=False, field="name")
     if pool is None:
         return result({}, {}, pool={}, deleted_volumes=[])
     pool_vluns = pool_exports(client, pool["name"])

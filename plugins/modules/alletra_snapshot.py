@@ -231,7 +231,7 @@ from ansible_collections.alletra.storage.plugins.module_utils import naming
 from ansible_collections.alletra.storage.plugins.module_utils.bulk import BulkForm, name_items, run_items
 from ansible_collections.alletra.storage.plugins.module_utils.exports import ExportReads, export_hosts
 from ansible_collections.alletra.storage.plugins.module_utils.module import ModuleFailure, Raced, result, run
-from ansible_collections.alletra.storage.plugins.module_utils.pools import check_pool_name, find_pool
+from ansible_collections.alletra.storage.plugins.module_utils.pools import check_pool_name, find_pool, refuse_lxd_member
 from ansible_collections.alletra.storage.plugins.module_utils.snapshots import (
     create_numbered_snapshot,
     create_snapshot,
@@ -308,6 +308,8 @@ def resolve(module, client, pool, reads):
     parent_name = parent_name_of(params, pool)
     parent = reads.volume(parent_name)
     if parent is None or parent_name not in pool["members"]:
+        if parent is not None:
+            refuse_lxd_member(client, parent_name, "volume")
         raise ModuleFailure("volume: %r is not a volume of pool %r: name one of its volumes, or create it first with "
                             "alletra.storage.alletra_volume" % (parent_name, pool["name"]))
     existing = reads.direct_snapshots(parent_name)

@@ -286,6 +286,7 @@ from ansible_collections.alletra.storage.plugins.module_utils.pools import check
 from ansible_collections.alletra.storage.plugins.module_utils.snapshots import (
     create_snapshot,
     direct_snapshots,
+    is_named,
     snapshot_array_name,
     snapshot_comment,
     user_name_of,
@@ -363,7 +364,8 @@ class Copy(object):
         self.source = self.origin = self.in_flight = None
         self.snapshots = []
         self.missing = None
-        source_pool = pool if source["pool"] in (None, pool["name"]) else find_pool(client, source["pool"], required=False)
+        source_pool = pool if source["pool"] in (None, pool["name"]) else find_pool(
+            client, source["pool"], required=False, field="source.pool", lxd=True)
         if source_pool is None:
             self.missing = "source: pool %r does not exist" % source["pool"]
             return
@@ -376,7 +378,7 @@ class Copy(object):
         snapshots = reads.direct_snapshots(source_name)
         self.origin = self.source
         if params["source_snapshot"]:
-            self.origin = next((s for s in snapshots if params["source_snapshot"] in (s["name"], user_name_of(s))), None)
+            self.origin = next((s for s in snapshots if is_named(s, params["source_snapshot"])), None)
             if self.origin is None:
                 self.missing = "source_snapshot: volume %r has no snapshot %r; it has: %s" % (
                     source_name, params["source_snapshot"], ", ".join(user_name_of(s) for s in snapshots) or "none")
