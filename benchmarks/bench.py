@@ -508,7 +508,7 @@ def bench_b3(sim, admin, workdir, volumes, attached, runs):
 
 # -- B4: alletra_info on a pool of 5,000 volumes --------------------------------------------------
 B4_POOL = "b4-pool"
-B4_SUBSETS = ("system", "wsapi", "cpgs", "pools", "volumes", "snapshots", "hosts", "vluns", "targets", "all")
+B4_SUBSETS = ("system", "wsapi", "cpgs", "pools", "lxd_pools", "volumes", "snapshots", "hosts", "vluns", "targets", "all")
 B4_SNAPSHOT_EVERY = 5
 B4_TARGET_READS = 3
 

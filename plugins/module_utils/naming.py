@@ -242,12 +242,24 @@ def parse_size(value):
     return size_bytes
 
 
+def is_zero_size(value):
+    """Whether ``value`` is a size of zero (0, '0', '0GiB', '0 B'): LXD's way of asking for the default size."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)):
+        return value == 0
+    if isinstance(value, str):
+        match = _SIZE_RE.match(value.strip())
+        return bool(match) and match.group("unit") in SIZE_UNITS and Fraction(match.group("number")) == 0
+    return False
+
+
 def size_to_mib(value, default=DEFAULT_SIZE):
     """The size of an array volume for ``value`` in MiB: rounded up to a multiple of 256, at least 256.
 
-    ``None`` gives ``default`` (LXD's default block size, 10GiB).
+    ``None`` and a size of zero give ``default`` (LXD's default block size, 10GiB), as in LXD.
     """
-    size_bytes = parse_size(default if value is None else value)
+    size_bytes = parse_size(default if value is None or is_zero_size(value) else value)
     mib = -(-size_bytes // MIB)
     return max(ARRAY_GRANULARITY_MIB, -(-mib // ARRAY_GRANULARITY_MIB) * ARRAY_GRANULARITY_MIB)
 

@@ -623,11 +623,10 @@ def check(params):
 
 def action(module, client, items, plan):
     params = module.params
-    # The pool first: one that is refused (LXD's, or not ours) is refused before anything runs on the host.
-    pool = find_pool(client, params["pool"], required=params["state"] == "present")
     plan = dict(plan, mode=plan["mode"] or default_mode(client))
     entity_name(plan["host_name"], plan["mode"])
     host_side = HostSide(module, plan["mode"])
+    pool = find_pool(client, params["pool"], required=params["state"] == "present")
     name_items(items, lambda item: name_volume_item(item, pool))
     names = [item.name for item in items] if pool else []
     reads, exports = VolumeReads(client, names), ExportReads(client, names, pool and pool["name"])

@@ -36,6 +36,7 @@ options:
       - Rounded up to a multiple of 256 MiB, at least 256 MiB. New volumes default to V(10GiB).
       - A larger size than the volume has grows it; a smaller one is refused, since volumes cannot shrink.
       - When omitted, an existing volume keeps its size.
+      - A size of zero (V(0), V(0GiB)) means the default, as in LXD - V(10GiB) for a new volume; an existing volume keeps its size.
     type: str
   state:
     description:
@@ -639,7 +640,8 @@ def check(params):
     """Every check that needs no request; returns the size asked for in MiB (or None)."""
     size_mib = None
     try:
-        if params["size"] is not None:
+        # A size of zero is LXD's default size: a new volume gets 10GiB, an existing one keeps its size.
+        if params["size"] is not None and not naming.is_zero_size(params["size"]):
             size_mib = naming.size_to_mib(params["size"])
     except ValueError as err:
         raise ModuleFailure("size: %s" % err)

@@ -488,7 +488,18 @@ def test_size_to_mib_default():
     assert naming.size_to_mib("512MiB", default="1GiB") == 512
 
 
-@pytest.mark.parametrize("value", ["", "0", "-1GiB", "10G", 0])
+@pytest.mark.parametrize("value", ["0", 0, 0.0, "0GiB", "0 B", "0.0MiB"])
+def test_a_size_of_zero_is_the_default_as_in_lxd(value):
+    assert naming.is_zero_size(value)
+    assert naming.size_to_mib(value) == 10240 and naming.size_to_mib(value, default="1GiB") == 1024
+
+
+@pytest.mark.parametrize("value", [False, "", "0XB", "-0", "1", None, []])
+def test_only_a_size_of_zero_is_zero(value):
+    assert not naming.is_zero_size(value)
+
+
+@pytest.mark.parametrize("value", ["", "-1GiB", "10G", "0XB"])
 def test_size_to_mib_refuses_bad_sizes(value):
     with pytest.raises(ValueError, match=re.escape(repr(value))):
         naming.size_to_mib(value)

@@ -38,7 +38,8 @@ def test_all_subsets_with_decoded_identities(play, inventory, sim_admin):
     run = play([info_task(gather_subset=["all"])], rerun=False)
     info = run["info"]["info"]
     assert run["info"]["changed"] is False
-    assert set(info) == {"system", "wsapi", "cpgs", "pools", "volumes", "snapshots", "hosts", "vluns", "targets"}
+    assert set(info) == {"system", "wsapi", "cpgs", "pools", "lxd_pools", "volumes", "snapshots", "hosts", "vluns", "targets"}
+    assert info["lxd_pools"] == []
     assert info["wsapi"]["version"]["major"] == 1 and info["wsapi"]["configuration"]["sessionsInUse"] >= 1
     assert "SSD_r6" in [c["name"] for c in info["cpgs"]]
     assert [p["name"] for p in info["pools"]] == ["lxd-pool", "other-pool"]

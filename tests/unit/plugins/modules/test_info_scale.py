@@ -19,9 +19,10 @@ USER = "3paradm"
 PASSWORD = "scale-Pa55"
 POOL = "lxd-pool"
 OTHER_POOL = "other-pool"
+LXD_POOL = "lxd-native"
 VOLUMES = 5000
 SNAPSHOT_EVERY = 5
-SUBSETS = ["system", "wsapi", "cpgs", "pools", "volumes", "snapshots", "hosts", "vluns", "targets"]
+SUBSETS = ["system", "wsapi", "cpgs", "pools", "lxd_pools", "volumes", "snapshots", "hosts", "vluns", "targets"]
 NQN = "nqn.2014-08.org.nvmexpress:uuid:5b71928e-0000-4000-8000-00000000aaaa"
 KINDS = [("container", "filesystem"), ("virtual-machine", "block"), ("custom", "block"), ("custom", "filesystem")]
 
@@ -54,12 +55,14 @@ def seed_body():
     snapshots += [{"name": "snap1-of-0", "copyOf": lxd_name(0), "comment": "alletra.storage:v1 snapshot=snap1 run=seed"},
                   {"name": "snap-of-snap0", "copyOf": lxd_name(0, snapshot=True)}]
     others = [{"name": "other-%d" % number, "cpg": "SSD_r6", "sizeMiB": 1024} for number in range(3)]
+    lxds = [{"name": "c-%032x" % number, "cpg": "SSD_r6", "sizeMiB": 1024} for number in range(3)]
     loose = {"name": "loose", "cpg": "SSD_r6", "sizeMiB": 512}
     parents.update((snapshot["name"], snapshot["copyOf"]) for snapshot in snapshots)
     pools = [{"name": name, "comment": "alletra.storage:v1 cpg=SSD_r6 naming=lxd", "setmembers": [v["name"] for v in members]}
              for name, members in ((POOL, volumes), (OTHER_POOL, others))]
-    body = {"cpgs": [{"name": "SSD_r6", "capacityMiB": 64 * 1024 * 1024}], "volumes": volumes + others + [loose] + snapshots,
-            "volumesets": pools}
+    pools.append({"name": LXD_POOL, "comment": "Created and managed by LXD", "setmembers": [v["name"] for v in lxds]})
+    body = {"cpgs": [{"name": "SSD_r6", "capacityMiB": 64 * 1024 * 1024}],
+            "volumes": volumes + others + lxds + [loose] + snapshots, "volumesets": pools}
     return body, parents
 
 
@@ -114,20 +117,24 @@ def test_each_subset_costs_at_most_3_requests_on_5000_volumes_with_the_pool_filt
     assert len(answers["snapshots"]) == VOLUMES // SNAPSHOT_EVERY + 2
     assert set(vlun["volume"] for vlun in answers["vluns"]) == {lxd_name(1)}
     assert [pool["name"] for pool in answers["pools"]] == [POOL] and answers["targets"] and answers["system"]["name"]
+    assert answers["lxd_pools"] == []
 
 
 def test_the_answer_on_5000_volumes_is_complete_and_correct(run_module, sim_admin, sim, seed):
     parents = seed[1]
-    result, requests_made = gather(run_module, sim_admin, gather_subset=["pools", "volumes", "snapshots"])
+    result, requests_made = gather(run_module, sim_admin, gather_subset=["pools", "lxd_pools", "volumes", "snapshots"])
     assert requests_made["GET /api/v1/volumes"] == 1 and requests_made["GET /api/v1/volumesets"] == 1
     info = result["info"]
+    [lxd_pool] = info["lxd_pools"]
+    assert [member["decoded"]["uuid"] for member in lxd_pool["members"]] == [
+        "00000000-0000-0000-0000-%012x" % number for number in range(3)]
     pools = dict((pool["name"], pool) for pool in info["pools"])
     assert pools[POOL]["volume_count"] == VOLUMES and pools[POOL]["members"] == sorted(lxd_name(n) for n in range(VOLUMES))
     assert pools[OTHER_POOL]["members"] == ["other-0", "other-1", "other-2"]
 
     volumes = dict((volume["name"], volume) for volume in info["volumes"])
     assert [volume["name"] for volume in info["volumes"]] == sorted(volumes)
-    assert len(volumes) == VOLUMES + 4 and (volumes["loose"]["pool"], volumes["other-1"]["pool"]) == (None, OTHER_POOL)
+    assert len(volumes) == VOLUMES + 7 and (volumes["loose"]["pool"], volumes["other-1"]["pool"]) == (None, OTHER_POOL)
     for number in range(VOLUMES):
         volume = volumes[lxd_name(number)]
         assert (volume["pool"], volume["size_mib"], volume["uuid"], volume["snapshot"], volume["cpg"]) == (
