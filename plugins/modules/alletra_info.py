@@ -16,6 +16,7 @@ description:
   - Reads the array with one request per collection, never one per object; any one subset takes at most 3 requests besides login and logout,
     with or without O(pool), whether the array holds 5 volumes or 5,000.
   - Volumes and snapshots carry their LXD identity decoded from their names, so a pool's inventory can be rebuilt from the array alone.
+  - The WSAPI version (C(GET /api)) is read before the login; an array whose WSAPI major version is not 1 fails the task, naming the version.
 author:
   - alletra.storage contributors (@alletra-storage)
 extends_documentation_fragment:
@@ -25,13 +26,16 @@ options:
   gather_subset:
     description:
       - What to gather. V(all) gathers everything.
+      - V(lxd_pools) lists LXD's own pools on the array (volume sets LXD created, with its comment "Created and managed by LXD"),
+        which this collection reads and copies from but never changes.
     type: list
     elements: str
-    choices: [all, system, wsapi, cpgs, pools, volumes, snapshots, hosts, vluns, targets]
+    choices: [all, system, wsapi, cpgs, pools, lxd_pools, volumes, snapshots, hosts, vluns, targets]
     default: [system, pools]
   pool:
     description:
       - Only report this pool, its volumes, their snapshots and their vLUNs.
+      - It may name one of LXD's pools (see RV(info.lxd_pools)); RV(info.pools) is then empty.
     type: str
   query:
     description:
@@ -59,6 +63,18 @@ EXAMPLES = r"""
     pool: lxd-pool
     query: "volumes[].{name: name, size: size}"
   register: inventory
+
+- name: What LXD keeps on the array, decoded to LXD identities
+  alletra.storage.alletra_info:
+    gather_subset: [lxd_pools]
+  register: lxd_side
+
+- name: Show each LXD pool's volumes by LXD identity
+  ansible.builtin.debug:
+    msg: "{{ item.name }}: {{ item.members | map(attribute='decoded') | list }}"
+  loop: "{{ lxd_side.info.lxd_pools }}"
+  loop_control:
+    label: "{{ item.name }}"
 
 - name: LXD UUIDs of the pool's custom volumes
   alletra.storage.alletra_info:
@@ -125,6 +141,91 @@ info:
           description: How the pool names its volumes, V(lxd) or V(compact).
           type: str
           sample: lxd
+    lxd_pools:
+      description:
+        - LXD's pools on the array - volume sets whose comment is LXD's, C(Created and managed by LXD) - sorted by name; with O(pool),
+          only that one. Read here and copied from by M(alletra.storage.alletra_volume) (O(alletra.storage.alletra_volume#module:source)),
+          never changed by any module of this collection, since LXD keeps its own records of them.
+        - Members are decoded to LXD identities by LXD's naming scheme; a member or snapshot whose name LXD's scheme did not make
+          has C(decoded) null.
+      type: list
+      elements: dict
+      returned: when V(lxd_pools) is gathered
+      contains:
+        name:
+          description: The LXD pool's name, which is its volume set's.
+          type: str
+          sample: lxdpool
+        comment:
+          description: The volume set's comment, LXD's.
+          type: str
+          sample: Created and managed by LXD
+        volume_count:
+          description: How many volumes the volume set has.
+          type: int
+          sample: 5
+        members:
+          description: The pool's volumes, sorted by array name.
+          type: list
+          elements: dict
+          contains:
+            name:
+              description: Array name.
+              type: str
+              sample: c-5a2504b06a6c48498ee7ddb0b674fd14
+            decoded:
+              description: The LXD identity LXD's scheme built the name from; null for a name it did not make.
+              type: dict
+              sample: {volume_type: container, content_type: filesystem, uuid: 5a2504b0-6a6c-4849-8ee7-ddb0b674fd14}
+              contains:
+                volume_type:
+                  description: LXD volume type, V(container), V(virtual-machine), V(image) or V(custom).
+                  type: str
+                  sample: container
+                content_type:
+                  description: LXD content type, V(filesystem), V(block) or V(iso).
+                  type: str
+                  sample: filesystem
+                uuid:
+                  description:
+                    - LXD's C(volatile.uuid) of the volume; for a snapshot, the snapshot's own.
+                    - A snapshot's UUID is its user-facing name here (LXD keeps its name, C(snap0), only in its database),
+                      as O(alletra.storage.alletra_volume#module:source_snapshot) takes it.
+                  type: str
+                  sample: 5a2504b0-6a6c-4849-8ee7-ddb0b674fd14
+            size_mib:
+              description: Size in MiB.
+              type: int
+              sample: 10240
+            size:
+              description: Size in LXD's notation.
+              type: str
+              sample: 10GiB
+            wwn:
+              description: SCSI WWN (upper case).
+              type: str
+              sample: 60002AC000000000000000010001F6B1
+            nguid:
+              description: NVMe namespace GUID (upper case).
+              type: str
+              sample: 00000001000001F62AC0000000000000
+            cpg:
+              description: CPG that holds the volume.
+              type: str
+              sample: SSD_r6
+            created:
+              description: Creation time (ISO 8601) as the array reports it.
+              type: str
+              sample: "2026-11-24T18:00:00+00:00"
+            snapshots:
+              description:
+                - The volume's snapshots, oldest first, a snapshot's own snapshots before it. Each has every key of a member
+                  but C(snapshots), plus C(parent), the array name of the volume (or snapshot) it was taken of.
+              type: list
+              elements: dict
+              sample:
+                - {name: sc-aa000000000040008000000000000001, parent: c-5a2504b06a6c48498ee7ddb0b674fd14, size_mib: 10240,
+                   decoded: {volume_type: container, content_type: filesystem, uuid: aa000000-0000-4000-8000-000000000001}}
     volumes:
       description:
         - Volumes (not snapshots), by name; with O(pool), only that pool's.
@@ -138,7 +239,7 @@ info:
           type: str
           sample: c-5a2504b06a6c48498ee7ddb0b674fd14
         pool:
-          description: Pool of the volume; null for a volume in no pool.
+          description: Pool of the volume, this collection's or one of LXD's (RV(info.lxd_pools)); null for a volume in no pool.
           type: str
           sample: lxd-pool
         uuid:
@@ -229,9 +330,9 @@ info:
       returned: when V(hosts) is gathered
       contains:
         name:
-          description: Host name.
+          description: Host name; LXD names the entities it creates C(<server>-nvme-tcp) and C(<server>-iscsi).
           type: str
-          sample: host01-nvme
+          sample: host01-nvme-tcp
         protocol:
           description:
             - Protocol of the host's initiators, V(nvme), V(iscsi) or V(fc).

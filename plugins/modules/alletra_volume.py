@@ -60,11 +60,14 @@ options:
         part-way and cannot delete what it created, the next run with the same O(source) finishes the copy
         (keeping the snapshots already copied); a destination is never taken for a finished copy before that.
       - The destination is never smaller than the source.
+      - The source may be a volume of one of LXD's pools (a volume set LXD created, see RV(alletra.storage.alletra_info#module:info.lxd_pools)),
+        named by O(source.pool) and its array name or its LXD identity (LXD's own naming scheme); it is only read. The destination is
+        always in a pool of this collection, since a task never changes an LXD pool or its volumes.
     type: dict
     suboptions:
       pool:
         description:
-          - Pool of the source volume. Defaults to O(pool).
+          - Pool of the source volume, this collection's or one of LXD's. Defaults to O(pool).
         type: str
       name:
         description:
@@ -90,10 +93,13 @@ options:
     description:
       - Make the volume from this snapshot of O(source) (its user-facing name such as V(snap0), or its array name)
         instead of from the source volume itself.
+      - The user-facing name of a snapshot LXD made is its own UUID (LXD's C(volatile.uuid) of the snapshot, as
+        C(lxc storage volume get <pool> <type>/<volume>/<snapshot> volatile.uuid) shows it), with or without hyphens, in any case;
+        LXD keeps the snapshot's name (V(snap0)) only in its database, and names it on the array from that UUID.
     type: str
   copy_snapshots:
     description:
-      - Carry the source's snapshots, as LXD does, oldest first; each keeps its user-facing name.
+      - Carry the source's snapshots, as LXD does, oldest first; each keeps its user-facing name (for an LXD snapshot, its UUID).
       - For each snapshot the module copies it into the destination and snapshots the destination; last it copies the source volume.
       - If a step fails, everything the task created is deleted again and the failure names the step.
     type: bool
@@ -117,7 +123,8 @@ options:
 """
 
 EXAMPLES = r"""
-# Needs the pool lxd-pool (the first example of alletra.storage.alletra_pool creates it).
+# Needs the pool lxd-pool (the first example of alletra.storage.alletra_pool creates it); the copy out of LXD's
+# pool needs a pool lxdpool that LXD made, with that container.
 - name: Create a custom block volume the way LXD names it
   alletra.storage.alletra_volume:
     pool: lxd-pool
@@ -190,10 +197,27 @@ EXAMPLES = r"""
       content_type: block
     source_snapshot: snap0
 
+- name: Copy a container out of LXD's pool lxdpool (only read), with its snapshots, into this collection's pool
+  alletra.storage.alletra_volume:
+    pool: lxd-pool
+    name: backup-of-c1
+    source:
+      pool: lxdpool
+      uuid: 5a2504b0-6a6c-4849-8ee7-ddb0b674fd14
+      volume_type: container
+    copy_snapshots: true
+
 - name: Delete a volume together with its snapshots
   alletra.storage.alletra_volume:
     pool: lxd-pool
     name: scratch01
+    state: absent
+    force: true
+
+- name: Delete the copy of the container and its snapshots (LXD's pool is left as it is)
+  alletra.storage.alletra_volume:
+    pool: lxd-pool
+    name: backup-of-c1
     state: absent
     force: true
 """

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Every module's EXAMPLES run, as written, in one order from an empty array.
 
-The array starts with what a real one has before this collection touches it: the CPG SSD_r6 and
+The array starts with what a real one has before this collection touches it: the CPG SSD_r6, a pool LXD made
+(tests/lxd_pool.py), which the examples copy from and leave as it is, and
 target ports (iSCSI and NVMe/TCP, at the documentation addresses the alletra_host_attach examples
 name). Each module's examples run in one ansible-playbook run, in ORDER, without their deletions
 (tasks with ``state: absent``); each needs only what the examples before it made, as the comment at
@@ -19,6 +20,7 @@ import os
 
 import yaml
 
+from lxd_pool import LXD_HOST, make_lxd_pool
 from outcomes import data_ids, marked_name
 
 MODULES = os.path.join(os.path.dirname(__file__), "..", "..", "plugins", "modules")
@@ -68,14 +70,14 @@ def exports(array):
 
 def after_pool(run, array, sim_admin):
     pools = array.volume_sets()
-    assert sorted(pools) == ["legacy-pool", "lxd-pool"]
+    assert sorted(pools) == ["legacy-pool", "lxd-pool", "lxdpool"]
     assert pools["lxd-pool"]["comment"] == "alletra.storage:v1 cpg=SSD_r6 naming=lxd"
     assert pools["legacy-pool"]["comment"] == "alletra.storage:v1 cpg=SSD_r6 naming=compact"
     assert run["Create a pool in CPG SSD_r6"]["pool"]["capacity"]["usable_free_mib"] > 0
 
 
 def after_volume(run, array, sim_admin):
-    assert sorted(array.volume_sets()["lxd-pool"]["setmembers"]) == sorted([DATA, COPY, "from-snap0", "scratch01"])
+    assert sorted(array.volume_sets()["lxd-pool"]["setmembers"]) == sorted([DATA, COPY, "from-snap0", "scratch01", "backup-of-c1"])
     volumes = array.volumes()
     assert volumes[DATA]["sizeMiB"] == 20 * 1024
     assert volumes["scratch01"]["sizeMiB"] == 15 * 1024
@@ -87,6 +89,9 @@ def after_volume(run, array, sim_admin):
     assert ids[COPY] == ids[DATA]
     assert ids["from-snap0"] == ids[snap0]
     assert run["Create a custom block volume the way LXD names it"]["volume"]["wwn"] == volumes[DATA]["wwn"]
+    container = "c-5a2504b06a6c48498ee7ddb0b674fd14"
+    assert ids["backup-of-c1"] == ids[container] and len(run["Copy a container out of LXD's pool lxdpool (only read), with its "
+                                                            "snapshots, into this collection's pool"]["volume"]["snapshots"]) == 2
 
 
 def after_snapshot(run, array, sim_admin):
@@ -99,7 +104,9 @@ def after_snapshot(run, array, sim_admin):
 
 
 def after_host_attach(run, array, sim_admin):
-    assert exports(array) == ([(DATA, "host01-nvme"), (DATA, "host02-iscsi")], ["host01-nvme", "host02-iscsi"])
+    lxd_custom = "u-9b3f6c1d2e4a4b5c8d6e7f8091a2b3c4-b"
+    assert exports(array) == ([(DATA, "host01-nvme"), (DATA, "host02-iscsi"), (lxd_custom, LXD_HOST)],
+                              ["host01-nvme", "host02-iscsi", LXD_HOST])
     host02 = [host for host in array.members("/hosts") if host["name"] == "host02-iscsi"][0]
     assert [path["name"] for path in host02["iSCSIPaths"]] == ["iqn.1993-08.org.debian:01:host02"]
     export = run["Export a custom block volume to host01 over NVMe/TCP"]
@@ -109,7 +116,8 @@ def after_host_attach(run, array, sim_admin):
 def after_info(run, array, sim_admin):
     everything = run["Gather everything"]["info"]
     assert sorted(pool["name"] for pool in everything["pools"]) == ["legacy-pool", "lxd-pool"]
-    assert sorted(host["name"] for host in everything["hosts"]) == ["host01-nvme", "host02-iscsi"]
+    assert sorted(host["name"] for host in everything["hosts"]) == ["host01-nvme", "host02-iscsi", LXD_HOST]
+    assert [pool["name"] for pool in run["What LXD keeps on the array, decoded to LXD identities"]["info"]["lxd_pools"]] == ["lxdpool"]
     sizes = dict((volume["name"], volume["sizeMiB"]) for volume in array.volumes().values() if not volume.get("copyOf"))
     listed = run["Names and sizes of the volumes of one pool (needs jmespath)"]["query_result"]
     assert sorted(entry["name"] for entry in listed) == sorted(array.volume_sets()["lxd-pool"]["setmembers"])
@@ -127,11 +135,14 @@ def test_every_module_has_its_examples_in_the_order():
     assert sorted(ORDER) == modules == sorted(AFTER)
 
 
-def test_examples_run_in_order_from_an_empty_array(playbook, array, cpg, sim_admin):
+def test_examples_run_in_order_from_an_empty_array(playbook, array, cpg, sim, sim_admin):
     sim_admin.config(task_seconds=0.05)
     sim_admin.seed(ports=documentation_ports())
     empty = array.snapshot()
     assert empty["volumes"] == {} and empty["volume_sets"] == {} and empty["hosts"] == []
+    # LXD's pool beside ours, as LXD sets it up: the examples copy from it and leave it as it is.
+    make_lxd_pool(sim, sim_admin)
+    empty = array.snapshot()
     deletions = []
     for module in ORDER:
         examples = examples_of(module)
