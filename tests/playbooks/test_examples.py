@@ -90,8 +90,8 @@ def after_volume(run, array, sim_admin):
     assert ids["from-snap0"] == ids[snap0]
     assert run["Create a custom block volume the way LXD names it"]["volume"]["wwn"] == volumes[DATA]["wwn"]
     container = "c-5a2504b06a6c48498ee7ddb0b674fd14"
-    assert ids["backup-of-c1"] == ids[container] and len(run["Copy a container out of LXD's pool lxdpool (only read), with its "
-                                                            "snapshots, into this collection's pool"]["volume"]["snapshots"]) == 2
+    backup = run["Copy a container out of LXD's pool lxdpool (only read), with its snapshots, into this collection's pool"]
+    assert ids["backup-of-c1"] == ids[container] and len(backup["volume"]["snapshots"]) == 2
 
 
 def after_snapshot(run, array, sim_admin):
