@@ -167,3 +167,13 @@ def test_host_attach_uses_lxds_host_entity_found_by_its_nqn(run_module, sim_admi
     assert sorted(rule["volumeName"] for rule in state["vlun_templates"] if rule["hostname"] == LXD_HOST) == sorted(
         ["ours01", lxd["volumes"]["custom"]["name"]])
     assert not run_module("alletra_host_attach", args)["changed"]
+
+
+def test_host_attach_uses_lxds_iscsi_host_entity_found_by_its_iqn(run_module, array, sim_admin, lxd, ours):
+    iqn = "iqn.1993-08.org.debian:01:lxd01"
+    array.call("POST", "/hosts", {"name": "lxd01-iscsi", "descriptors": {"comment": LXD_COMMENT}, "iSCSINames": [iqn]})
+    args = dict(pool=POOL, name="ours01", host_name="ansible01", iqn=iqn, mode="iscsi", connect=False)
+    result = run_module("alletra_host_attach", args)
+    assert result["changed"] and result["host_entity"] == "lxd01-iscsi", result.get("msg")
+    assert sorted(sim_admin.state()["hosts"]) == sorted([LXD_HOST, "lxd01-iscsi"])
+    assert not run_module("alletra_host_attach", args)["changed"]
