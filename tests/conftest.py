@@ -45,6 +45,10 @@ if TREE not in sys.path:
     sys.path.insert(0, TREE)
 
 
+# How long the test simulator's array tasks take (see sim): shorter than the client's first poll (0.2 s).
+TEST_TASK_SECONDS = 0.05
+
+
 @pytest.fixture(scope="session")
 def sim_tls_dir(tmp_path_factory):
     """One CA and server certificate for the whole run (each xdist worker has its own)."""
@@ -53,11 +57,15 @@ def sim_tls_dir(tmp_path_factory):
 
 @pytest.fixture
 def sim(sim_tls_dir, tmp_path):
-    """A started simulator with an empty default array, keeping volume data in sparse files; stopped after the test."""
+    """A started simulator with an empty default array, keeping volume data in sparse files; stopped after the test.
+
+    Its array tasks (copies, restores) take TEST_TASK_SECONDS, not the simulator's default second: done
+    by the first poll, so a test waits for no task it does not make long itself (sim_admin.config).
+    """
     from alletra_sim import Simulator
 
     simulator = Simulator(host="127.0.0.1", port=0, tls_dir=sim_tls_dir, user=SIM_USER, password=SIM_PASSWORD,
-                          data_dir=str(tmp_path / "sim-data"))
+                          data_dir=str(tmp_path / "sim-data"), task_seconds=TEST_TASK_SECONDS)
     simulator.start()
     try:
         yield simulator

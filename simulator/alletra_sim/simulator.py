@@ -132,7 +132,8 @@ class Simulator(ControlPlane):
             self._server.socket = context.wrap_socket(self._server.socket, server_side=True,
                                                       do_handshake_on_connect=False)
         self._save_if_dirty()
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.2},
+        # stop() waits until the serving loop looks again: every 20 ms, not the default half second.
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
                                         name="alletra-sim-%d" % self.port, daemon=True)
         self._thread.start()
         return self
