@@ -70,8 +70,11 @@ def rsync_kib(rate):
 
 def rsync_command(source, destination, rate, compress):
     """rsync of the tree at ``source`` onto ``destination``, made equal to it (hard links, ACLs,
-    extended attributes and owners by number kept; files the source lacks deleted)."""
-    command = ["rsync", "-aHAX", "--numeric-ids", "--delete", "--info=progress2", "--no-inc-recursive"]
+    extended attributes and owners by number kept; files the source lacks deleted).
+
+    --checksum: the destination already holds the previous step (an older snapshot), and rsync's
+    quick check (same size and time) would keep a file whose content changed within a second."""
+    command = ["rsync", "-aHAX", "--numeric-ids", "--checksum", "--delete", "--info=progress2", "--no-inc-recursive"]
     if compress:
         command.append("--compress")
     if rate:

@@ -16,8 +16,9 @@ description:
   - Copies the data of one attached volume to another on the managed host, where the array cannot copy it (between two
     arrays, or to other storage), as LXD copies with rsync when its driver cannot.
   - A filesystem volume (O(content_type=filesystem)) is copied from the mounted source folder to the mounted destination
-    folder by C(rsync -aHAX --numeric-ids --delete), so the destination ends up equal to the source, with hard links,
-    ACLs, extended attributes and numeric owners.
+    folder by C(rsync -aHAX --numeric-ids --checksum --delete), so the destination ends up equal to the source, with hard
+    links, ACLs, extended attributes and numeric owners. C(--checksum) compares files by content, since a destination
+    that holds an older snapshot may have a file of the same size and time whose content differs.
   - A block volume (O(content_type=block)) is copied byte for byte from the source device to the start of the destination
     device, which must be at least as large, and flushed to it.
   - Both are held to O(bwlimit), LXD's C(rsync.bwlimit), and write their progress (bytes, rate) to O(progress_file), which
@@ -165,7 +166,7 @@ command:
   returned: success
   type: list
   elements: str
-  sample: [rsync, -aHAX, --numeric-ids, --delete, --info=progress2, --no-inc-recursive, --compress, --bwlimit=10240,
+  sample: [rsync, -aHAX, --numeric-ids, --checksum, --delete, --info=progress2, --no-inc-recursive, --compress, --bwlimit=10240,
            /mnt/migrate/source/, /mnt/migrate/destination/]
 """
 

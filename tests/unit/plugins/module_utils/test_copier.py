@@ -39,7 +39,7 @@ def test_rsync_takes_kib_rounded_up_and_never_zero_for_a_limit(rate, kib):
 
 def test_rsync_command_line():
     assert copier.rsync_command("/a/src/", "/b/dst", 10 * MIB, True) == [
-        "rsync", "-aHAX", "--numeric-ids", "--delete", "--info=progress2", "--no-inc-recursive", "--compress",
+        "rsync", "-aHAX", "--numeric-ids", "--checksum", "--delete", "--info=progress2", "--no-inc-recursive", "--compress",
         "--bwlimit=10240", "/a/src/", "/b/dst/"]
     assert "--compress" not in copier.rsync_command("/a", "/b", 0, False)
     assert not [arg for arg in copier.rsync_command("/a", "/b", 0, True) if arg.startswith("--bwlimit")]
@@ -154,3 +154,17 @@ def test_progress_file_and_its_reader(tmp_path):
     progress.finish(failed=True, msg="rsync exited 23")
     assert copier.read_progress(path)["message"].endswith(", failed: rsync exited 23")
     assert copier.wait_progress(path, 30)["finished"], "a finished copy is reported at once"
+
+
+def test_rsync_copies_a_file_of_the_same_size_and_time_whose_content_changed(tmp_path):
+    """The destination holds the previous snapshot: rsync's quick check alone would keep its file."""
+    source, destination = tmp_path / "src", tmp_path / "dst"
+    source.mkdir()
+    destination.mkdir()
+    (source / "state.txt").write_text("snap1")
+    (destination / "state.txt").write_text("snap0")
+    for path in (source / "state.txt", destination / "state.txt"):
+        os.utime(str(path), (1700000000, 1700000000))
+    returncode, stderr = copier.run_rsync(copier.rsync_command(str(source), str(destination), 0, False))
+    assert returncode == 0, stderr
+    assert (destination / "state.txt").read_text() == "snap1"
