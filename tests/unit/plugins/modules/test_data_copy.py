@@ -32,7 +32,7 @@ def test_the_modules_copy_verify_and_report_progress(tmp_path):
     checked = run_in_process("alletra_data_copy", dict(source=source, destination=destination), check=True)
     assert checked["changed"] and not os.listdir(destination)
     copied = run_in_process("alletra_data_copy", dict(source=source, destination=destination, bwlimit="100MiB",
-                                                       progress_file=progress_file, label="volume data01"))
+                                                      progress_file=progress_file, label="volume data01"))
     assert not copied.get("failed"), copied
     assert copied["verified"] and copied["checksum"]["source"] == copied["checksum"]["destination"]
     assert copied["files"] == 3 and "--bwlimit=102400" in copied["command"]
@@ -45,9 +45,10 @@ def test_the_modules_copy_verify_and_report_progress(tmp_path):
     small = tmp_path / "small.img"
     small.write_bytes(b"\0" * 1000)
     refused = run_in_process("alletra_data_copy", dict(source=str(image), destination=str(small), content_type="block",
-                                                        progress_file=progress_file, label="volume b"))
+                                                       progress_file=progress_file, label="volume b"))
     assert refused["failed"] and "smaller than" in refused["msg"] and refused["msg"].startswith("volume b: ")
-    assert json.load(open(progress_file))["failed"]
+    with open(progress_file) as handle:
+        assert json.load(handle)["failed"]
 
 
 @pytest.mark.parametrize("args, words", [
