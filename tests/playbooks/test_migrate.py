@@ -134,8 +134,8 @@ def migrate(env, variables, tmp_path, callback="ansible.posix.json"):
                    ANSIBLE_PYTHON_INTERPRETER=sys.executable, **env)
     for name in ("ALLETRA_WSAPI_URL", "ALLETRA_USERNAME", "ALLETRA_PASSWORD", "ALLETRA_CA_PATH"):
         run_env.pop(name, None)
-    variables = dict(variables, alletra_initiator_setup=False, alletra_host_nqn=NQN,
-                     migrate_work_dir=str(tmp_path / "work"), migrate_progress_interval=2)
+    variables = dict(dict(migrate_progress_interval=2), alletra_initiator_setup=False, alletra_host_nqn=NQN,
+                     migrate_work_dir=str(tmp_path / "work"), **variables)
     process = subprocess.run([ANSIBLE_PLAYBOOK, "-i", str(inventory), PLAYBOOK, "-e", json.dumps(variables)],
                              env=run_env, capture_output=True, text=True, timeout=300, check=False)
     return Run(process, PLAYBOOK) if callback == "ansible.posix.json" else process
@@ -151,12 +151,17 @@ def test_a_filesystem_volume_moves_with_its_snapshots_verified_and_its_progress_
     a, b, env = arrays
     name = "u-7d4e1c2a9b3f4e5d8c6b1a0f9e8d7c6b"
 
+    # The volume's own data (random hex: --compress shrinks what rsync's limit counts by half only)
+    # takes about 3 s at the rate below, so its progress is printed while it runs.
+    data = {"snap0": "snap0" * 2000, "snap1": "snap1" * 2000, "volume": os.urandom(160000).hex()}
+
     def fill_with(step):
-        fill(a, name, str(tmp_path / ("tree-" + step)), {"state.txt": step, "data/%s.bin" % step: step * 40000, "kept.txt": "k"})
+        fill(a, name, str(tmp_path / ("tree-" + step)), {"state.txt": step, "data/%s.bin" % step: data[step], "kept.txt": "k"})
 
     make_volume(a, "pool-a", name, snapshots=2, fill_with=fill_with)
     before = dict((volume, sha256(a.data_file(volume))) for volume in a.names())
-    process = migrate(env, dict(alletra_pool="pool-a", volume_name=name, migrate_snapshots=True, rsync_bwlimit="64MiB",
+    process = migrate(env, dict(alletra_pool="pool-a", volume_name=name, migrate_snapshots=True, rsync_bwlimit="100KiB",
+                                migrate_progress_interval=1,
                                 migrate_source=a.connection("pool-a"), migrate_destination=b.connection("pool-b")),
                       tmp_path, callback="default")
     assert process.returncode == 0, process.stdout[-4000:] + process.stderr[-2000:]
@@ -169,7 +174,7 @@ def test_a_filesystem_volume_moves_with_its_snapshots_verified_and_its_progress_
         b.array.volumes()[copies[snap]]["id"] for snap in ("snap0", "snap1")), "snapshots must be made oldest first"
     for step, volume in (("snap0", copies["snap0"]), ("snap1", copies["snap1"]), ("volume", name)):
         assert ext4_file(b.data_file(volume), "/state.txt") == step
-        assert ext4_file(b.data_file(volume), "/data/%s.bin" % step) == step * 40000
+        assert ext4_file(b.data_file(volume), "/data/%s.bin" % step) == data[step]
     assert ext4_file(b.data_file(copies["snap1"]), "/data/snap0.bin") == "", "rsync --delete: snap0's file is gone in snap1"
 
     # The checksums compared, at default verbosity, once per step; the progress with bytes and rate.
@@ -178,6 +183,7 @@ def test_a_filesystem_volume_moves_with_its_snapshots_verified_and_its_progress_
     assert len(verified) == 3
     progress = re.findall(r'"msg": "((?:snapshot snap[01]|volume %s): [0-9.]+[KMG]?i?B(?: \(\d+%%\))? at [0-9.]+[KMG]?i?B/s, [0-9.]+ s[^"]*)"' % name, out)
     assert [line.split(":")[0] for line in progress if line.endswith("done")] == ["snapshot snap0", "snapshot snap1", "volume " + name]
+    assert [line for line in progress if line.startswith("volume ") and not line.endswith("done")], "no progress while the copy ran"
 
     # A: untouched (the same volumes and data), no temporary volume, nothing exported; nothing mounted.
     assert dict((volume, sha256(a.data_file(volume))) for volume in a.names()) == before
