@@ -36,9 +36,10 @@ DEP_COLLECTIONS := community/general ansible/posix ansible/netcommon ansible/uti
 export ANSIBLE_COLLECTIONS_PATH := $(TREE)
 
 # Host packages that tests need from apt: mkfs.xfs for the attach tests' file systems (mkfs.ext4,
-# losetup and mount come with the base system). The initiator role's packages (nvme-cli,
-# open-iscsi, multipath-tools) come with its issue. Installed by `make apt-deps` only when CI=true.
-APT_PACKAGES := xfsprogs
+# losetup and mount come with the base system), rsync for the migrate tests (alletra_data_copy).
+# The initiator role's packages (nvme-cli, open-iscsi, multipath-tools) come with its issue.
+# Installed by `make apt-deps` only when CI=true.
+APT_PACKAGES := xfsprogs rsync
 
 # `make sim` / `make demo`: the simulator's demo credentials (not a secret; override freely).
 SIM_LISTEN ?= 127.0.0.1:8443

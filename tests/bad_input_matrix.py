@@ -212,6 +212,24 @@ def playbook_cases():
     ]
 
 
+def migrate_cases():
+    """playbooks/tasks/migrate_checks.yml, which migrate.yml runs before anything changes."""
+    where = "playbooks (migrate_checks)"
+    given = dict(alletra_pool=POOL, volume_name="v1", migrate_destination=dict(pool="pool-b"))
+    return [
+        case(where, "bad rsync_bwlimit", dict(given, rsync_bwlimit="10 megs"),
+             ["rsync_bwlimit must be 0 (no limit) or a rate per second in LXD's units", "10MiB", "got 10 megs"]),
+        case(where, "no migrate_destination pool", dict(given, migrate_destination={}),
+             ["migrate_destination.pool must name the pool on the destination array"]),
+        case(where, "migrate volume_name and volume_uuid", dict(given, volume_uuid=UUID),
+             ["give the volume to move by volume_name", "one of them"]),
+        case(where, "bad rsync_compression", dict(given, rsync_compression="maybe"),
+             ["rsync_compression, migrate_snapshots and migrate_remove_source must be true or false", "maybe"]),
+        case(where, "bad migrate_destination mode", dict(given, migrate_destination=dict(pool="pool-b", mode="fc")),
+             ["migrate_destination.mode", "must be nvme/tcp or iscsi", "fc"]),
+    ]
+
+
 def playbook_run_case():
     """A whole playbook, volume_lifecycle.yml, stopped by its own check after check_vars (the last play of the run)."""
     return case("playbooks (volume_lifecycle.yml)", "unknown volume_steps", dict(alletra_pool=POOL, volume_name="v1", volume_steps=["explode"]),
@@ -219,7 +237,7 @@ def playbook_run_case():
 
 
 def all_cases():
-    return module_cases() + role_cases() + playbook_cases() + [playbook_run_case()]
+    return module_cases() + role_cases() + playbook_cases() + migrate_cases() + [playbook_run_case()]
 
 
 HTML = b"<!DOCTYPE html><html><head><title>Welcome</title></head><body><h1>It works</h1></body></html>\n"

@@ -24,6 +24,8 @@ import sys
 
 import pytest
 
+from outcomes import SimAdmin
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SIM_USER = "3paradm"
 SIM_PASSWORD = "alletra-test-Pa55"
@@ -71,64 +73,6 @@ def sim(sim_tls_dir, tmp_path):
         yield simulator
     finally:
         simulator.stop()
-
-
-class SimAdmin(object):
-    """The simulator's control plane (docs/design.md): JSON in, JSON out, no session key."""
-
-    def __init__(self, sim):
-        import requests
-
-        self.base = sim.url + "/_sim"
-        self.ca_path = sim.ca_path
-        self.http = requests.Session()
-
-    def _call(self, method, path, body=None):
-        # verify per request: a Session-level verify loses to REQUESTS_CA_BUNDLE in the environment.
-        answer = self.http.request(method, self.base + path, json=body, timeout=10, verify=self.ca_path)
-        assert answer.ok, "%s /_sim%s -> %s %s" % (method, path, answer.status_code, answer.text)
-        return answer.json() if answer.content else None
-
-    def state(self):
-        """Every object, with internal fields (volume dataId, sessions)."""
-        return self._call("GET", "/state")
-
-    def counters(self):
-        """Request counts by "METHOD /path", logins, logouts, sessions_open, ..."""
-        return self._call("GET", "/counters")
-
-    def reset_counters(self):
-        return self._call("POST", "/counters/reset")
-
-    def reset(self, persona=None):
-        """Back to an empty array with the default seed; counters zeroed."""
-        return self._call("POST", "/reset", {"persona": persona} if persona else {})
-
-    def seed(self, objects=None, **kwargs):
-        """Add or replace seed objects: seed({"cpgs": [{"name": "SSD_r6", "capacityMiB": n}]})."""
-        return self._call("POST", "/seed", dict(objects or {}, **kwargs))
-
-    def faults(self, fault=None, **kwargs):
-        """Arm one fault: faults({"expire_sessions": True}), faults(method=..., path=..., count=..., status=...)."""
-        return self._call("POST", "/faults", dict(fault or {}, **kwargs))
-
-    def armed_faults(self):
-        """The faults that have not struck yet."""
-        return self._call("GET", "/faults")["faults"]
-
-    def clear_faults(self):
-        return self._call("DELETE", "/faults")
-
-    def config(self, settings=None, **kwargs):
-        """Change session_idle_timeout, session_limit or task_seconds live."""
-        return self._call("POST", "/config", dict(settings or {}, **kwargs))
-
-    def write(self, volume, used_mib=None):
-        """Simulate host writes to a volume: it gets a new dataId."""
-        return self._call("POST", "/volumes/%s/write" % volume, {} if used_mib is None else {"usedMiB": used_mib})
-
-    def close(self):
-        self.http.close()
 
 
 @pytest.fixture

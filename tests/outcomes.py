@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""What the collection's tests check: play results, clean failures, the array's state, data identity, marks.
+"""What the collection's tests check: play results, clean failures, the array's state, data identity, marks;
+and the simulator's control plane (SimAdmin; the ``sim_admin`` fixture of tests/conftest.py).
 
 Shared by tests/unit/plugins/modules (in-process plays) and tests/playbooks (ansible-playbook).
 """
@@ -73,6 +74,64 @@ def free_port():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+class SimAdmin(object):
+    """The simulator's control plane (docs/design.md): JSON in, JSON out, no session key."""
+
+    def __init__(self, sim):
+        import requests
+
+        self.base = sim.url + "/_sim"
+        self.ca_path = sim.ca_path
+        self.http = requests.Session()
+
+    def _call(self, method, path, body=None):
+        # verify per request: a Session-level verify loses to REQUESTS_CA_BUNDLE in the environment.
+        answer = self.http.request(method, self.base + path, json=body, timeout=10, verify=self.ca_path)
+        assert answer.ok, "%s /_sim%s -> %s %s" % (method, path, answer.status_code, answer.text)
+        return answer.json() if answer.content else None
+
+    def state(self):
+        """Every object, with internal fields (volume dataId, sessions)."""
+        return self._call("GET", "/state")
+
+    def counters(self):
+        """Request counts by "METHOD /path", logins, logouts, sessions_open, ..."""
+        return self._call("GET", "/counters")
+
+    def reset_counters(self):
+        return self._call("POST", "/counters/reset")
+
+    def reset(self, persona=None):
+        """Back to an empty array with the default seed; counters zeroed."""
+        return self._call("POST", "/reset", {"persona": persona} if persona else {})
+
+    def seed(self, objects=None, **kwargs):
+        """Add or replace seed objects: seed({"cpgs": [{"name": "SSD_r6", "capacityMiB": n}]})."""
+        return self._call("POST", "/seed", dict(objects or {}, **kwargs))
+
+    def faults(self, fault=None, **kwargs):
+        """Arm one fault: faults({"expire_sessions": True}), faults(method=..., path=..., count=..., status=...)."""
+        return self._call("POST", "/faults", dict(fault or {}, **kwargs))
+
+    def armed_faults(self):
+        """The faults that have not struck yet."""
+        return self._call("GET", "/faults")["faults"]
+
+    def clear_faults(self):
+        return self._call("DELETE", "/faults")
+
+    def config(self, settings=None, **kwargs):
+        """Change session_idle_timeout, session_limit or task_seconds live."""
+        return self._call("POST", "/config", dict(settings or {}, **kwargs))
+
+    def write(self, volume, used_mib=None):
+        """Simulate host writes to a volume: it gets a new dataId."""
+        return self._call("POST", "/volumes/%s/write" % volume, {} if used_mib is None else {"usedMiB": used_mib})
+
+    def close(self):
+        self.http.close()
 
 
 class Array(object):

@@ -21,6 +21,7 @@ import contextlib
 import fcntl
 import json
 import os
+import re
 import ssl
 import subprocess
 import sys
@@ -69,20 +70,31 @@ def warn(message):
 
 
 # -- the simulator ----------------------------------------------------------------------------
-def sim_url(path, params):
-    base = os.environ.get(ENV_SIM, "").rstrip("/")
-    if not base:
+def sim_bases():
+    """The simulators' base URLs: ALLETRA_FABRIC_SIM holds one, or several (arrays) separated by
+    spaces or commas."""
+    bases = [base.rstrip("/") for base in re.split(r"[\s,]+", os.environ.get(ENV_SIM, "")) if base]
+    if not bases:
         raise SimUnreachable("%s is not set: the fabric needs the simulator's base URL" % ENV_SIM)
-    return "%s%s?%s" % (base, path, urllib.parse.urlencode(params))
+    return bases
 
 
-def fetch(path, **params):
-    """The JSON answer of GET <sim><path>?<params> (ALLETRA_FABRIC_CA verifies TLS)."""
-    url = sim_url(path, params)
+def tls_context():
+    """Verifies with each CA file of ALLETRA_FABRIC_CA (several separated by os.pathsep), or the system's."""
+    context = ssl.create_default_context()
+    for cafile in (os.environ.get(ENV_CA) or "").split(os.pathsep):
+        if cafile:
+            context.load_verify_locations(cafile=cafile)
+    return context
+
+
+def fetch(base, path, **params):
+    """The JSON answer of GET <base><path>?<params> (ALLETRA_FABRIC_CA verifies TLS)."""
+    url = "%s%s?%s" % (base, path, urllib.parse.urlencode(params))
     # Never through a proxy of the environment: the simulator is local.
     handlers = [urllib.request.ProxyHandler({})]
     if url.startswith("https:"):
-        handlers.append(urllib.request.HTTPSHandler(context=ssl.create_default_context(cafile=os.environ.get(ENV_CA) or None)))
+        handlers.append(urllib.request.HTTPSHandler(context=tls_context()))
     try:
         with urllib.request.build_opener(*handlers).open(url, timeout=HTTP_TIMEOUT) as answer:
             return json.loads(answer.read().decode("utf-8"))
@@ -90,21 +102,27 @@ def fetch(path, **params):
         raise SimUnreachable("GET %s failed: %s" % (url, err)) from err
 
 
-def fabric_view(initiator):
-    """What the array exports to ``initiator``: host, protocol, targets and exports (never None)."""
-    view = fetch("/_sim/fabric", initiator=initiator)
-    if not isinstance(view, dict):
-        raise SimUnreachable("GET /_sim/fabric answered %r, not an object" % (view,))
-    return {"host": view.get("host"), "protocol": view.get("protocol"),
-            "targets": view.get("targets") or [], "exports": view.get("exports") or []}
+def fabric_views(initiator):
+    """What each array exports to ``initiator``: host, protocol, targets and exports (never None)."""
+    views = []
+    for base in sim_bases():
+        view = fetch(base, "/_sim/fabric", initiator=initiator)
+        if not isinstance(view, dict):
+            raise SimUnreachable("GET %s/_sim/fabric answered %r, not an object" % (base, view))
+        views.append({"host": view.get("host"), "protocol": view.get("protocol"),
+                      "targets": view.get("targets") or [], "exports": view.get("exports") or []})
+    return views
 
 
 def discovery(address, protocol):
-    """The targets the array lists at ``address`` for ``protocol``, as the contract's records."""
-    records = fetch("/_sim/fabric/discovery", address=address, protocol=protocol)
-    if not isinstance(records, list):
-        raise SimUnreachable("GET /_sim/fabric/discovery answered %r, not a list" % (records,))
-    return [record for record in records if record.get("protocol", protocol) == protocol]
+    """The targets the arrays list at ``address`` for ``protocol``, as the contract's records."""
+    found = []
+    for base in sim_bases():
+        records = fetch(base, "/_sim/fabric/discovery", address=address, protocol=protocol)
+        if not isinstance(records, list):
+            raise SimUnreachable("GET %s/_sim/fabric/discovery answered %r, not a list" % (base, records))
+        found.extend(record for record in records if record.get("protocol", protocol) == protocol)
+    return found
 
 
 # -- state ------------------------------------------------------------------------------------
@@ -368,17 +386,25 @@ def refresh(device, export):
 
 # -- sync -------------------------------------------------------------------------------------
 def wanted_exports(state, initiator):
-    """{(protocol, key): export} the initiator should see now; None when the simulator cannot say.
+    """{(protocol, key): export} the initiator should see now; None when a simulator cannot say.
 
-    Exports show through a session of the view's protocol to one of the view's targets."""
+    An array's exports show through a session of its view's protocol to one of its view's targets."""
     sessions = [session for session in state["sessions"] if session["initiator"] == initiator]
     if not sessions:
         return {}
     try:
-        view = fabric_view(initiator)
+        views = fabric_views(initiator)
     except SimUnreachable as err:
         warn("devices of %s left as they are: %s" % (initiator, err))
         return None
+    wanted = {}
+    for view in views:
+        wanted.update(view_exports(view, sessions))
+    return wanted
+
+
+def view_exports(view, sessions):
+    """{(protocol, key): export} of one array's view that ``sessions`` reach."""
     names = set(target.get("qualified_name") for target in view["targets"])
     protocols = [session["protocol"] for session in sessions
                  if session["target"] in names and view["protocol"] in (None, session["protocol"])]

@@ -436,3 +436,28 @@ def test_fabric_modprobe_loads_only_the_fabric_modules(host):
         assert host.run("modprobe", "-b", module).returncode == 0
     missing = host.run("modprobe", "-b", "alletra_no_such_module")
     assert missing.returncode != 0 and "alletra_no_such_module" in missing.stderr
+
+
+def test_fabric_one_host_attached_to_two_arrays(host):
+    """ALLETRA_FABRIC_SIM with two simulators: discovery asks both, each array's exports show through the
+    sessions to its own targets, and disconnecting from one array keeps the other's device."""
+    other = FakeSim()
+    other.portals = [{"address": "127.0.0.41", "port": 4420, "qualified_name": SUBSYSTEM + ".b", "protocol": "nvme"}]
+    thread = threading.Thread(target=other.serve_forever, daemon=True)
+    thread.start()
+    try:
+        host.env["ALLETRA_FABRIC_SIM"] = "%s %s" % (host.sim.url(), other.url())
+        first, second = host.volume("vol-a"), host.volume("vol-b", nguid="0" * 31 + "b", wwn="60002AC000000000000000000000000B")
+        host.sim.export(NQN_A, "nvme", first)
+        other.export(NQN_A, "nvme", second)
+        assert host.nvme_connect().returncode == 0
+        assert len(host.loops()) == 1, "only array A's target is connected so far"
+        assert host.nvme_connect(address="127.0.0.41", subsystem=SUBSYSTEM + ".b").returncode == 0
+        assert len(host.loops(first)) == 1 and len(host.loops(second)) == 1
+        assert any(path == "/_sim/fabric/discovery" for path, _query in other.asked)
+        gone = host.run("nvme", "disconnect", "--nqn", SUBSYSTEM, ALLETRA_FABRIC_NQN=NQN_A)
+        assert gone.returncode == 0 and host.loops(first) == [] and len(host.loops(second)) == 1
+    finally:
+        fabric.cleanup(host.state)
+        other.shutdown()
+        other.server_close()

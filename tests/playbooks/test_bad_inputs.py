@@ -24,12 +24,14 @@ import types
 
 import yaml
 
-from bad_input_matrix import POOL, WRONG_PASSWORD, module_cases, playbook_cases, playbook_run_case, resolve, role_cases, serve_html
+from bad_input_matrix import (POOL, WRONG_PASSWORD, migrate_cases, module_cases, playbook_cases, playbook_run_case, resolve, role_cases,
+                              serve_html)
 from outcomes import assert_array_unchanged, assert_clean_failure
 from playbook_support import ANSIBLE_PLAYBOOK, Run
 
 PLAYBOOKS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "playbooks")
 CHECK_VARS = os.path.join(PLAYBOOKS, "tasks", "check_vars.yml")
+MIGRATE_CHECKS = os.path.join(PLAYBOOKS, "tasks", "migrate_checks.yml")
 # Given as the task's ALLETRA_* environment. Not the password: -vvv shows a task's environment: in
 # the command it runs; the password is a module option (no_log), as module_defaults give it.
 ENVIRONMENT_OPTIONS = ("wsapi_url", "username", "validate_certs", "ca_path", "timeout", "allow_http")
@@ -55,9 +57,9 @@ def role_task(case):
             "rescue": [{"name": case.id + ": refused", "ansible.builtin.debug": {"msg": "refused"}}]}
 
 
-def playbook_task(case):
+def playbook_task(case, checks=None):
     return {"name": case.id, "vars": case.options, "ignore_errors": True,
-            "block": [{"ansible.builtin.import_tasks": CHECK_VARS}]}
+            "block": [{"ansible.builtin.import_tasks": checks or CHECK_VARS}]}
 
 
 def plays(html_url):
@@ -67,6 +69,8 @@ def plays(html_url):
         dict(local, name="modules", tasks=[module_task(case, html_url) for case in engine_cases]),
         dict(local, name="role", tasks=[role_task(case) for case in role_cases()]),
         dict(local, name="playbooks", tasks=[playbook_task(case) for case in playbook_cases()]),
+        dict(local, name="migrate", tasks=[playbook_task(case, MIGRATE_CHECKS) for case in migrate_cases()],
+             vars_files=[os.path.join(PLAYBOOKS, "vars", "alletra.yml"), os.path.join(PLAYBOOKS, "vars", "migrate.yml")]),
         # Last: its failure ends the run.
         {"name": "volume_lifecycle.yml", "ansible.builtin.import_playbook": os.path.join(PLAYBOOKS, "volume_lifecycle.yml"),
          "vars": playbook_run_case().options},
@@ -123,7 +127,7 @@ def test_bad_inputs_through_the_engine_at_vvv_fail_cleanly_and_show_no_secret(
     assert_clean_failure(run["Check volume_steps and what the steps need"], *whole.words)
     for case in [case for case in module_cases() if case.engine]:
         assert_clean_failure(run[case.id], *case.words)
-    for play_name, cases in (("role", role_cases()), ("playbooks", playbook_cases())):
+    for play_name, cases in (("role", role_cases()), ("playbooks", playbook_cases()), ("migrate", migrate_cases())):
         failed, results = failed_results(run, play_name)
         assert len(failed) == len(cases), [result.get("msg") for result in failed]
         for case, result in zip(cases, failed):
@@ -144,3 +148,5 @@ def test_every_playbook_checks_its_variables_before_anything_else():
         with open(os.path.join(PLAYBOOKS, name)) as handle:
             first_task = yaml.safe_load(handle)[0]["tasks"][0]
         assert first_task.get("ansible.builtin.import_tasks") == "tasks/check_vars.yml", name
+    with open(os.path.join(PLAYBOOKS, "migrate.yml")) as handle:
+        assert yaml.safe_load(handle)[0]["tasks"][0].get("ansible.builtin.import_tasks") == "tasks/migrate_checks.yml"

@@ -36,9 +36,8 @@ LINK = re.compile(r"\[`([^`]+)`\]\(([^)]+)\)")
 LXD_INTERNAL = {"volume.security.shifted", "volume.security.unmapped", "security.shifted", "security.unmapped",
                 "volatile.devlxd.owner", "volatile.idmap.last", "volatile.idmap.next"}
 NOT_APPLICABLE = {"user.*"}
-# Variables of a playbook that another change adds (issue 14's migrate.yml). Until it is merged, and only then,
-# its absence is tolerated; once it exists it must read them.
-PENDING_PLAYBOOKS = {"rsync_bwlimit": "migrate.yml", "rsync_compression": "migrate.yml"}
+# LXD's rsync keys are variables of migrate.yml, which must read them.
+RSYNC_VARIABLES = {"rsync_bwlimit": "migrate.yml", "rsync_compression": "migrate.yml"}
 
 
 def tables():
@@ -87,6 +86,19 @@ MODULES = sorted(name[:-3] for name in os.listdir(os.path.join(REPO, "plugins", 
                  if name.endswith(".py") and not name.startswith("_"))
 
 
+def module_fragments(module):
+    with open(os.path.join(REPO, "plugins", "modules", module + ".py")) as handle:
+        tree = ast.parse(handle.read())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "DOCUMENTATION":
+            return yaml.safe_load(node.value.value).get("extends_documentation_fragment", [])
+    return []
+
+
+# The modules that talk to the array (the connection options): a bare name is an option of each of them.
+ARRAY_MODULES = [module for module in MODULES if "alletra.storage.alletra" in module_fragments(module)]
+
+
 def has_option(module, dotted):
     options = module_options(module)
     for part in dotted.split("."):
@@ -124,13 +136,8 @@ def test_every_module_parameter_exists():
             assert module in MODULES, "docs/lxd-keys.md names %s, but there is no module %s" % (name, module)
             assert has_option(module, option), "docs/lxd-keys.md names %s, but %s has no option %s" % (name, module, option)
         else:
-            missing = [module_name for module_name in MODULES if not has_option(module_name, name)]
-            assert not missing, "docs/lxd-keys.md names %s as an option of every module; %s lack it" % (name, missing)
-
-
-def pending(name):
-    """Whether ``name`` is read by a playbook that is not merged yet (PENDING_PLAYBOOKS)."""
-    return name in PENDING_PLAYBOOKS and not os.path.exists(os.path.join(REPO, "playbooks", PENDING_PLAYBOOKS[name]))
+            missing = [module_name for module_name in ARRAY_MODULES if not has_option(module_name, name)]
+            assert not missing, "docs/lxd-keys.md names %s as an option of every array module; %s lack it" % (name, missing)
 
 
 def test_every_playbook_variable_is_used_by_a_playbook():
@@ -139,13 +146,12 @@ def test_every_playbook_variable_is_used_by_a_playbook():
     for rows in tables().values():
         for row in rows:
             named.update(CODE.findall(row[2]))
-    assert "alletra_wsapi" in named and "snapshots_schedule" in named and set(PENDING_PLAYBOOKS) <= named
-    unused = sorted(name for name in named if not pending(name) and not re.search(r"\b%s\b" % re.escape(name), text))
+    assert "alletra_wsapi" in named and "snapshots_schedule" in named and set(RSYNC_VARIABLES) <= named
+    unused = sorted(name for name in named if not re.search(r"\b%s\b" % re.escape(name), text))
     assert not unused, "docs/lxd-keys.md names playbook variables no playbook uses: %s" % unused
-    for name, playbook in PENDING_PLAYBOOKS.items():
-        path = os.path.join(REPO, "playbooks", playbook)
-        if os.path.exists(path):
-            assert re.search(r"\b%s\b" % name, open(path).read()), "playbooks/%s does not read %s" % (playbook, name)
+    for name, playbook in RSYNC_VARIABLES.items():
+        with open(os.path.join(REPO, "playbooks", playbook)) as handle:
+            assert re.search(r"\b%s\b" % name, handle.read()), "playbooks/%s does not read %s" % (playbook, name)
 
 
 def test_every_parameter_and_variable_links_to_what_implements_it():

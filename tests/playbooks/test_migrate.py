@@ -1,0 +1,240 @@
+# -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""playbooks/migrate.yml between two simulated arrays through one emulated host that attaches both.
+
+Array A is the ``sim`` fixture, array B a second simulator (its own serial, WWNs, subsystem NQN
+and target addresses); the fabric serves both (ALLETRA_FABRIC_SIM holds both URLs). Source
+volumes get real data through their data files: ``mkfs.ext4 -d`` fills a filesystem from a folder
+without a mount, and each snapshot is taken after different data was written. Three runs:
+a filesystem volume with two snapshots (at the default callback, so the progress lines are seen
+as a user sees them), a block volume with ``migrate_remove_source``, and a fault on array B
+at the snapshot step. The rate limit itself is measured in tests/unit (test_copier.py).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import hashlib
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from outcomes import Array, SimAdmin, marked_name
+from playbook_support import ANSIBLE_PLAYBOOK, Run
+
+PLAYBOOK = os.path.join(os.path.dirname(__file__), "..", "..", "playbooks", "migrate.yml")
+NQN = "nqn.2014-08.org.nvmexpress:uuid:5b71928e-0000-4000-8000-00000000a0b0"
+INVENTORY = {"all": {"hosts": {"localhost": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}}}}
+HOST = socket.gethostname().split(".")[0]
+POOL_COMMENT = "alletra.storage:v1 cpg=SSD_r6 naming=lxd"
+MIB = 1024 * 1024
+SIZE_MIB = 256
+
+
+def b_ports():
+    """Array B's target ports: other addresses and iSCSI names than A's default ones."""
+    ports = []
+    for node in (0, 1):
+        ports.append(dict(portPos=dict(node=node, slot=2, cardPort=1), mode=2, linkState=4, type=8, protocol=2,
+                          IPAddr="127.0.0.%d" % (51 + node), iSCSIName="iqn.2000-05.com.3pardata:2%d210002ac0cbbb0" % node))
+        ports.append(dict(portPos=dict(node=node, slot=3, cardPort=1), mode=2, linkState=4, type=1, protocol=6,
+                          IPAddr="127.0.0.%d" % (41 + node), nodeWWN="127.0.0.%d" % (41 + node)))
+    return ports
+
+
+class Side(object):
+    """One array of the test: its simulator, control plane, WSAPI reads and data folder."""
+
+    def __init__(self, sim, data_dir):
+        self.sim, self.admin, self.array, self.data_dir = sim, SimAdmin(sim), Array(sim), data_dir
+
+    def data_file(self, name):
+        return os.path.join(self.data_dir, "%d.img" % self.array.volumes()[name]["id"])
+
+    def pool(self, name):
+        self.array.call("POST", "/volumesets", {"name": name, "comment": POOL_COMMENT})
+
+    def connection(self, pool):
+        return dict(pool=pool, wsapi=self.sim.url, user_name=self.sim.user, user_password=self.sim.password, wsapi_ca=self.sim.ca_path)
+
+    def names(self):
+        return sorted(self.array.volumes())
+
+
+@pytest.fixture
+def arrays(sim, sim_tls_dir, tmp_path, fabric, monkeypatch):
+    """(A, B, env): two arrays with a pool each, and the fabric's environment for both."""
+    from alletra_sim import Simulator
+
+    other = Simulator(host="127.0.0.1", port=0, tls_dir=sim_tls_dir, user=sim.user, password=sim.password,
+                      data_dir=str(tmp_path / "sim-b-data"))
+    other.start()
+    try:
+        a, b = Side(sim, str(tmp_path / "sim-data")), Side(other, str(tmp_path / "sim-b-data"))
+        b.admin.seed(ports=b_ports())
+        for side in (a, b):
+            side.admin.seed({"cpgs": [{"name": "SSD_r6", "capacityMiB": 1024 * 1024}]})
+            side.admin.config(task_seconds=0.05)
+            side.pool("pool-" + ("a" if side is a else "b"))
+        env = dict(fabric, ALLETRA_FABRIC_SIM="%s %s" % (sim.url, other.url), ALLETRA_FABRIC_NQN=NQN)
+        monkeypatch.setenv("ALLETRA_FABRIC_SIM", env["ALLETRA_FABRIC_SIM"])
+        yield a, b, env
+    finally:
+        other.stop()
+
+
+def fill(side, name, folder, files):
+    """Put an ext4 filesystem holding ``files`` ({path: text}) on volume ``name`` through its data file."""
+    os.makedirs(folder)
+    for path, text in files.items():
+        os.makedirs(os.path.dirname(os.path.join(folder, path)), exist_ok=True)
+        with open(os.path.join(folder, path), "w") as handle:
+            handle.write(text)
+    subprocess.run(["mkfs.ext4", "-q", "-F", "-d", folder, side.data_file(name)], check=True, capture_output=True)
+
+
+def make_volume(side, pool, name, snapshots=0, fill_with=None):
+    """A 256MiB volume in ``pool``; before each snapshot snap<n> and at the end, ``fill_with(step)`` writes its data."""
+    side.array.call("POST", "/volumes", {"name": name, "cpg": "SSD_r6", "sizeMiB": SIZE_MIB, "tpvv": True})
+    side.array.call("PUT", "/volumesets/" + pool, {"action": 1, "setmembers": [name]})
+    for number in range(snapshots):
+        fill_with("snap%d" % number)
+        side.array.call("POST", "/volumes/" + name, {"action": "createSnapshot", "parameters": {
+            "name": "%s-s%d" % (name, number), "comment": "alletra.storage:v1 snapshot=snap%d" % number}})
+    fill_with("volume")
+
+
+def ext4_file(image, path):
+    """A file's content inside an ext4 image, read with debugfs (no mount)."""
+    out = subprocess.run(["debugfs", "-R", "cat " + path, image], check=True, capture_output=True, text=True)
+    return out.stdout
+
+
+def sha256(path, size=SIZE_MIB * MIB):
+    with open(path, "rb") as handle:
+        return hashlib.sha256(handle.read(size)).hexdigest()
+
+
+def snapshots_of(side, parent):
+    """{user-facing name: array name} of ``parent``'s snapshots."""
+    return dict((marked_name(volume), name) for name, volume in side.array.volumes().items() if volume.get("copyOf") == parent)
+
+
+def migrate(env, variables, tmp_path, callback="ansible.posix.json"):
+    """One ansible-playbook run of migrate.yml; the Run (JSON callback) or the CompletedProcess (default)."""
+    inventory = tmp_path / "inventory.json"
+    inventory.write_text(json.dumps(INVENTORY))
+    run_env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK=callback, ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="0",
+                   ANSIBLE_PYTHON_INTERPRETER=sys.executable, **env)
+    for name in ("ALLETRA_WSAPI_URL", "ALLETRA_USERNAME", "ALLETRA_PASSWORD", "ALLETRA_CA_PATH"):
+        run_env.pop(name, None)
+    variables = dict(dict(migrate_progress_interval=2), alletra_initiator_setup=False, alletra_host_nqn=NQN,
+                     migrate_work_dir=str(tmp_path / "work"), **variables)
+    process = subprocess.run([ANSIBLE_PLAYBOOK, "-i", str(inventory), PLAYBOOK, "-e", json.dumps(variables)],
+                             env=run_env, capture_output=True, text=True, timeout=300, check=False)
+    return Run(process, PLAYBOOK) if callback == "ansible.posix.json" else process
+
+
+def assert_nothing_attached(*sides):
+    for side in sides:
+        assert side.array.vluns() == [] and side.array.members("/hosts") == [], "an export or host entity was left"
+        assert side.admin.counters()["sessions_open"] == 0, "a WSAPI session was left open"
+
+
+def test_a_filesystem_volume_moves_with_its_snapshots_verified_and_its_progress_shown(arrays, tmp_path):
+    a, b, env = arrays
+    name = "u-7d4e1c2a9b3f4e5d8c6b1a0f9e8d7c6b"
+
+    # The volume's own data (random hex: --compress shrinks what rsync's limit counts by half only)
+    # takes about 3 s at the rate below, so its progress is printed while it runs.
+    data = {"snap0": "snap0" * 2000, "snap1": "snap1" * 2000, "volume": os.urandom(160000).hex()}
+
+    def fill_with(step):
+        fill(a, name, str(tmp_path / ("tree-" + step)), {"state.txt": step, "data/%s.bin" % step: data[step], "kept.txt": "k"})
+
+    make_volume(a, "pool-a", name, snapshots=2, fill_with=fill_with)
+    before = dict((volume, sha256(a.data_file(volume))) for volume in a.names())
+    process = migrate(env, dict(alletra_pool="pool-a", volume_name=name, migrate_snapshots=True, rsync_bwlimit="100KiB",
+                                migrate_progress_interval=1,
+                                migrate_source=a.connection("pool-a"), migrate_destination=b.connection("pool-b")),
+                      tmp_path, callback="default")
+    assert process.returncode == 0, process.stdout[-4000:] + process.stderr[-2000:]
+
+    # B: the volume with snap0 and snap1, each with the data the source had when it was taken.
+    assert b.array.volume_sets()["pool-b"]["setmembers"] == [name]
+    copies = snapshots_of(b, name)
+    assert sorted(copies) == ["snap0", "snap1"]
+    assert [b.array.volumes()[copies[snap]]["id"] for snap in ("snap0", "snap1")] == sorted(
+        b.array.volumes()[copies[snap]]["id"] for snap in ("snap0", "snap1")), "snapshots must be made oldest first"
+    for step, volume in (("snap0", copies["snap0"]), ("snap1", copies["snap1"]), ("volume", name)):
+        assert ext4_file(b.data_file(volume), "/state.txt") == step
+        assert ext4_file(b.data_file(volume), "/data/%s.bin" % step) == data[step]
+    assert ext4_file(b.data_file(copies["snap1"]), "/data/snap0.bin") == "", "rsync --delete: snap0's file is gone in snap1"
+
+    # The checksums compared, at default verbosity, once per step; the progress with bytes and rate.
+    out = process.stdout
+    verified = re.findall(r"sha256 ([0-9a-f]{64})", out.split("TASK [Summary]")[1])
+    assert len(verified) == 3
+    progress = re.findall(r'"msg": "((?:snapshot snap[01]|volume %s): [0-9.]+[KMG]?i?B(?: \(\d+%%\))? at [0-9.]+[KMG]?i?B/s, [0-9.]+ s[^"]*)"' % name, out)
+    assert [line.split(":")[0] for line in progress if line.endswith("done")] == ["snapshot snap0", "snapshot snap1", "volume " + name]
+    assert [line for line in progress if line.startswith("volume ") and not line.endswith("done")], "no progress while the copy ran"
+
+    # A: untouched (the same volumes and data), no temporary volume, nothing exported; nothing mounted.
+    assert dict((volume, sha256(a.data_file(volume))) for volume in a.names()) == before
+    assert a.array.volume_sets()["pool-a"]["setmembers"] == [name]
+    assert_nothing_attached(a, b)
+    assert not os.path.exists(str(tmp_path / "work"))
+
+
+def test_a_block_volume_moves_and_the_source_is_removed_after_verification(arrays, tmp_path):
+    a, b, env = arrays
+    uuid = "0c6f1d1e-8a47-4a39-9d55-3b0c1f6a2e11"
+    name = "u-0c6f1d1e8a474a399d553b0c1f6a2e11-b"
+
+    def fill_with(step):
+        with open(a.data_file(name), "r+b") as handle:
+            handle.seek(3 * MIB + 17)
+            handle.write(os.urandom(2 * MIB))
+
+    make_volume(a, "pool-a", name, snapshots=1, fill_with=fill_with)
+    source = sha256(a.data_file(name))
+    run = migrate(env, dict(alletra_pool="pool-a", volume_uuid=uuid, volume_content_type="block", migrate_remove_source=True,
+                            migrate_source=a.connection("pool-a"), migrate_destination=b.connection("pool-b")), tmp_path)
+    assert run.rc == 0, run.stderr[-2000:]
+    copied = run["Collect the copy and its verification"]
+    assert copied["verified"] and copied["checksum"]["source"] == copied["checksum"]["destination"] == source
+    assert sha256(b.data_file(name)) == source
+    assert b.names() == [name], "without migrate_snapshots no snapshot is carried"
+    assert a.names() == [] and a.array.volume_sets()["pool-a"].get("setmembers", []) == [], "the source and its snapshot are deleted"
+    assert_nothing_attached(a, b)
+
+
+def test_a_fault_on_the_destination_at_the_snapshot_step_undoes_the_run(arrays, tmp_path):
+    a, b, env = arrays
+    name = "data01"
+
+    def fill_with(step):
+        fill(a, name, str(tmp_path / ("tree-" + step)), {"state.txt": step})
+
+    make_volume(a, "pool-a", name, snapshots=2, fill_with=fill_with)
+    before_a = a.array.snapshot()
+    data_a = dict((volume, sha256(a.data_file(volume))) for volume in a.names())
+    b_before = b.array.snapshot()
+    b.admin.faults(method="POST", path="/api/v1/volumes/" + name, count=50, status=500, code=0, desc="injected fault")
+    run = migrate(env, dict(alletra_pool="pool-a", volume_name=name, migrate_snapshots=True,
+                            migrate_source=a.connection("pool-a"), migrate_destination=b.connection("pool-b")), tmp_path)
+    assert run.rc != 0
+    failure = run["Fail, naming the step"]["msg"]
+    assert "failed at step 'Snapshot the destination under the source snapshot's name" in failure, failure
+    assert "injected fault" in failure and "data01 is untouched" in failure and "except" not in failure, failure
+    assert a.array.snapshot() == before_a, "the source array must be as it was"
+    assert dict((volume, sha256(a.data_file(volume))) for volume in a.names()) == data_a
+    assert b.array.snapshot() == b_before, "the destination volume and what the run made on B must be gone"
+    assert_nothing_attached(a, b)
+    assert not os.path.exists(str(tmp_path / "work"))
