@@ -7,8 +7,8 @@ and target addresses); the fabric serves both (ALLETRA_FABRIC_SIM holds both URL
 volumes get real data through their data files: ``mkfs.ext4 -d`` fills a filesystem from a folder
 without a mount, and each snapshot is taken after different data was written. Three runs:
 a filesystem volume with two snapshots (at the default callback, so the progress lines are seen
-as a user sees them), a block volume with ``migrate_remove_source``, and a fault on array B
-at the snapshot step. The rate limit itself is measured in tests/unit (test_copier.py).
+as a user sees them), a block volume with ``migrate_remove_source``, and a block volume of an LXD pool
+(read and staged, never changed) with a fault on array B at the snapshot step. The rate limit itself is measured in tests/unit (test_copier.py).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -25,6 +25,7 @@ import sys
 
 import pytest
 
+from lxd_pool import LXD_COMMENT, lxd_name
 from outcomes import Array, SimAdmin, marked_name
 from playbook_support import ANSIBLE_PLAYBOOK, Run
 
@@ -215,26 +216,58 @@ def test_a_block_volume_moves_and_the_source_is_removed_after_verification(array
     assert_nothing_attached(a, b)
 
 
-def test_a_fault_on_the_destination_at_the_snapshot_step_undoes_the_run(arrays, tmp_path):
+def make_lxd_block_volume(side, pool, uuid, snapshot_uuid):
+    """LXD's pool as its driver makes it (tests/lxd_pool.py): the set with LXD's comment, a custom block volume with
+    data, and a snapshot as LXD takes one (no comment, named from its own UUID), then newer data."""
+    name = lxd_name("custom", "block", uuid)
+    side.array.call("POST", "/volumesets", {"name": pool, "comment": LXD_COMMENT})
+    side.array.call("POST", "/volumes", {"name": name, "cpg": "SSD_r6", "sizeMiB": SIZE_MIB, "tpvv": True})
+    side.array.call("PUT", "/volumesets/" + pool, {"action": 1, "setmembers": [name]})
+    for step in ("snapshot", "volume"):
+        with open(side.data_file(name), "r+b") as handle:
+            handle.seek(5 * MIB + 3)
+            handle.write(os.urandom(MIB))
+        if step == "snapshot":
+            side.array.call("POST", "/volumes/" + name, {"action": "createSnapshot", "parameters": {
+                "name": lxd_name("custom", "block", snapshot_uuid, snapshot=True)}})
+    return name
+
+
+def test_a_volume_of_lxds_pool_is_read_through_a_staged_copy_and_a_fault_on_the_destination_undoes_the_run(arrays, tmp_path):
     a, b, env = arrays
-    name = "data01"
-
-    def fill_with(step):
-        fill(a, name, str(tmp_path / ("tree-" + step)), {"state.txt": step})
-
-    make_volume(a, "pool-a", name, snapshots=2, fill_with=fill_with)
+    uuid, snapshot_uuid = "9b3f6c1d-2e4a-4b5c-8d6e-7f8091a2b3c4", "cc000000-0000-4000-8000-000000000001"
+    name = make_lxd_block_volume(a, "lxdpool", uuid, snapshot_uuid)
     before_a = a.array.snapshot()
     data_a = dict((volume, sha256(a.data_file(volume))) for volume in a.names())
     b_before = b.array.snapshot()
     b.admin.faults(method="POST", path="/api/v1/volumes/" + name, count=50, status=500, code=0, desc="injected fault")
-    run = migrate(env, dict(alletra_pool="pool-a", volume_name=name, migrate_snapshots=True,
-                            migrate_source=a.connection("pool-a"), migrate_destination=b.connection("pool-b")), tmp_path)
+    run = migrate(env, dict(volume_uuid=uuid, volume_type="custom", volume_content_type="block", migrate_snapshots=True,
+                            migrate_source=dict(a.connection("lxdpool"), staging_pool="pool-a"),
+                            migrate_destination=b.connection("pool-b")), tmp_path)
     assert run.rc != 0
+    # LXD's volume was read and its snapshot copied (staged in pool-a, named by its UUID) before the fault struck.
+    assert run["Read the source volume of LXD's pool"]["ansible_facts"]["migrate_source_lxd_read"]["volume"]["snapshots"] == [snapshot_uuid]
+    copied = run["Collect the copy and its verification"]
+    assert copied["verified"] and copied["checksum"]["source"] == copied["checksum"]["destination"], copied
     failure = run["Fail, naming the step"]["msg"]
     assert "failed at step 'Snapshot the destination under the source snapshot's name" in failure, failure
-    assert "injected fault" in failure and "data01 is untouched" in failure and "except" not in failure, failure
-    assert a.array.snapshot() == before_a, "the source array must be as it was"
+    assert "injected fault" in failure and name + " is untouched" in failure and "except" not in failure, failure
+    assert a.array.snapshot() == before_a, "LXD's pool and the staging pool must be as they were"
     assert dict((volume, sha256(a.data_file(volume))) for volume in a.names()) == data_a
     assert b.array.snapshot() == b_before, "the destination volume and what the run made on B must be gone"
     assert_nothing_attached(a, b)
     assert not os.path.exists(str(tmp_path / "work"))
+
+
+def test_lxds_pool_as_the_source_needs_a_staging_pool_and_is_never_removed(arrays, tmp_path):
+    a, b, env = arrays
+    make_lxd_block_volume(a, "lxdpool", "9b3f6c1d-2e4a-4b5c-8d6e-7f8091a2b3c4", "cc000000-0000-4000-8000-000000000001")
+    before = a.array.snapshot(), b.array.snapshot()
+    run = migrate(env, dict(volume_uuid="9b3f6c1d-2e4a-4b5c-8d6e-7f8091a2b3c4", volume_content_type="block", migrate_remove_source=True,
+                            migrate_source=a.connection("lxdpool"), migrate_destination=b.connection("pool-b")), tmp_path)
+    assert run.rc != 0
+    message = run["Refuse what LXD's pool does not allow"]["msg"]
+    assert "migrate_source.staging_pool must name a pool of this collection" in message, message
+    assert "migrate_remove_source: lxdpool is LXD's pool" in message and "lxc storage volume delete" in message, message
+    assert (a.array.snapshot(), b.array.snapshot()) == before
+    assert_nothing_attached(a, b)
