@@ -159,17 +159,19 @@ docs: tree
 	antsibull-docs collection $(DOCS_OPTIONS) --dest-dir docs/modules alletra.storage
 
 # pytest exits 5 when it collects nothing: not a failure while the test directories are empty.
-# -n auto: one worker a core; the slowest tests are listed at the end.
+# One worker more than cores: tests wait too (array tasks, fault timeouts, the fabric's loop devices,
+# the engine between tasks), and the extra worker fills those waits. The slowest tests are listed at the end.
+PYTEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 PYTEST_ARGS ?=
 pytest: tree
 	@if [ -z "$(PYTEST_DIRS)" ]; then echo "pytest: no test directory yet"; exit 0; fi; \
-	rc=0; $(PY) -m pytest -n auto --maxschedchunk 1 --durations=15 $(PYTEST_ARGS) $(PYTEST_DIRS) || rc=$$?; \
+	rc=0; $(PY) -m pytest -n $(PYTEST_WORKERS) --maxschedchunk 1 --durations=15 $(PYTEST_ARGS) $(PYTEST_DIRS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest: no tests collected yet"; rc=0; fi; exit $$rc
 
 # The edit loop: the simulator, logic and every module's main() in-process; no ansible-playbook,
 # no sanity, no fault matrix (tests marked slow). Under two minutes on 2 cores.
 test-fast: tree
-	$(PY) -m pytest -n auto --durations=5 -m "not slow" simulator/tests tests/unit tests/fabric
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --durations=5 -m "not slow" simulator/tests tests/unit tests/fabric
 
 # `make test`: the checks run one after another in the background, each into build/logs/<check>.log
 # with one line when it ends, while pytest runs in the foreground (on 2 cores, neither keeps both
