@@ -170,9 +170,9 @@ def test_the_ee_build_merges_the_collections_requirements(ee_build, tmp_path):
     debian, redhat = ["platform:dpkg", "platform:debian"], ["platform:rpm", "platform:redhat", "platform:rhel"]
     assert [rule[0] for rule in depends.active_rules(redhat + ["default"])] == []
     assert [rule[0] for rule in depends.active_rules(debian + ["default", "compile"])] == []
-    assert [rule[0] for rule in depends.active_rules(debian + ["attach"])] == ["nvme-cli", "open-iscsi", "multipath-tools", "kmod"]
+    assert [rule[0] for rule in depends.active_rules(debian + ["attach"])] == ["nvme-cli", "open-iscsi", "multipath-tools", "kmod", "rsync"]
     assert [rule[0] for rule in depends.active_rules(redhat + ["attach"])] == [
-        "nvme-cli", "iscsi-initiator-utils", "device-mapper-multipath", "kmod"]
+        "nvme-cli", "iscsi-initiator-utils", "device-mapper-multipath", "kmod", "rsync"]
 
 
 # -- the credential type, as AWX checks and applies it --------------------------------------------

@@ -130,9 +130,39 @@ AFTER = dict(alletra_pool=after_pool, alletra_volume=after_volume, alletra_snaps
              alletra_host_attach=after_host_attach, alletra_info=after_info)
 
 
+# The host-side modules (no array: they copy a volume's data on a host for migrate.yml) run their examples on
+# folders and files of the test instead of mounted volumes and devices.
+HOST_SIDE = ["alletra_data_copy", "alletra_data_copy_info"]
+
+
 def test_every_module_has_its_examples_in_the_order():
     modules = sorted(name[:-3] for name in os.listdir(MODULES) if name.endswith(".py") and not name.startswith("_"))
-    assert sorted(ORDER) == modules == sorted(AFTER)
+    assert sorted(ORDER + HOST_SIDE) == modules and sorted(ORDER) == sorted(AFTER)
+
+
+def test_the_host_side_copy_examples_run_on_folders_and_files(playbook, tmp_path):
+    source, destination = tmp_path / "source", tmp_path / "destination"
+    (source / "data").mkdir(parents=True)
+    destination.mkdir()
+    (source / "data" / "state.txt").write_text("copied by the example\n")
+    (source / "big.bin").write_bytes(os.urandom(3 * 1024 * 1024))
+    block = os.urandom(4 * 1024 * 1024)
+    (tmp_path / "source.img").write_bytes(block)
+    (tmp_path / "destination.img").write_bytes(bytes(len(block)))
+    places = {"/mnt/migrate/source": str(source), "/mnt/migrate/destination": str(destination),
+              "/var/tmp/migrate-progress.json": str(tmp_path / "progress.json"),
+              "/dev/disk/by-id/nvme-eui.00000001001e84802ac0a1b2c3d4e5f6": str(tmp_path / "source.img"),
+              "/dev/disk/by-id/nvme-eui.00000002002a7c1d2ac0f6e5d4c3b2a1": str(tmp_path / "destination.img")}
+    text = yaml.safe_dump(examples_of("alletra_data_copy") + examples_of("alletra_data_copy_info"))
+    for written, here in places.items():
+        text = text.replace(written, here)
+    run = playbook(yaml.safe_load(text), rerun=False)
+    assert run.failures == 0, [(name, result.get("msg")) for name, result in run.results if result.get("failed")]
+    assert run["Wait for the copy and its verification"]["verified"]
+    assert (destination / "data" / "state.txt").read_text() == "copied by the example\n"
+    assert (destination / "big.bin").read_bytes() == (source / "big.bin").read_bytes()
+    assert (tmp_path / "destination.img").read_bytes() == block
+    assert run["Read the copy's progress after at most 5 seconds"]["progress"]["step"] == "volume u-5a2504b06a6c48498ee7ddb0b674fd14"
 
 
 def test_examples_run_in_order_from_an_empty_array(playbook, array, cpg, sim, sim_admin):
