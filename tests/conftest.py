@@ -157,6 +157,7 @@ def pytest_sessionfinish(session, exitstatus):
 SLOWEST = (
     "tests/playbooks/test_lifecycle_playbooks.py::test_attach_reconnect_detach_with_the_initiator_role",
     "tests/playbooks/test_awx.py::test_a_job_runs_as_awx_runs_it",
+    "tests/playbooks/test_migrate.py::test_a_filesystem_volume_moves_with_its_snapshots_verified_and_its_progress_shown",
 )
 
 
