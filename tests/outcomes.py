@@ -193,3 +193,19 @@ def volume_with_snapshots(array, sim_admin, count, uuid, pool="lxd-pool"):
             "comment": "alletra.storage:v1 snapshot=snap%d" % number}})
     sim_admin.write(name)
     return name
+
+
+def target_ports(iscsi_address, nvme_address, iqn_tail):
+    """Ready iSCSI and NVMe/TCP target ports on nodes 0 and 1, for ``seed(ports=...)``: node 0 at the addresses
+    given, node 1 at the next ones (last octet plus one); the iSCSI names end in ``iqn_tail``."""
+    def address(first, node):
+        head, last = first.rsplit(".", 1)
+        return "%s.%d" % (head, int(last) + node)
+
+    ports = []
+    for node in (0, 1):
+        ports.append(dict(portPos=dict(node=node, slot=2, cardPort=1), mode=2, linkState=4, type=8, protocol=2,
+                          IPAddr=address(iscsi_address, node), iSCSIName="iqn.2000-05.com.3pardata:2%d210002ac0%s" % (node, iqn_tail)))
+        ports.append(dict(portPos=dict(node=node, slot=3, cardPort=1), mode=2, linkState=4, type=1, protocol=6,
+                          IPAddr=address(nvme_address, node), nodeWWN=address(nvme_address, node)))
+    return ports

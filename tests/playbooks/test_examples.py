@@ -21,7 +21,7 @@ import os
 import yaml
 
 from lxd_pool import LXD_HOST, make_lxd_pool
-from outcomes import data_ids, marked_name
+from outcomes import data_ids, marked_name, target_ports
 
 MODULES = os.path.join(os.path.dirname(__file__), "..", "..", "plugins", "modules")
 ORDER = ["alletra_pool", "alletra_volume", "alletra_snapshot", "alletra_host_attach", "alletra_info"]
@@ -34,13 +34,7 @@ HOST01_NQN = "nqn.2014-08.org.nvmexpress:uuid:5b71928e-6d3b-4c1b-9d1e-1f0e7e3c2a
 def documentation_ports():
     """iSCSI and NVMe/TCP target ports on both nodes at documentation addresses (RFC 5737), which the
     alletra_host_attach examples name, instead of the default seed's loopback ones."""
-    ports = []
-    for node in (0, 1):
-        ports.append(dict(portPos=dict(node=node, slot=2, cardPort=1), mode=2, linkState=4, type=8, protocol=2,
-                          IPAddr="192.0.2.%d" % (11 + node), iSCSIName="iqn.2000-05.com.3pardata:2%d210002ac0cafe0" % node))
-        ports.append(dict(portPos=dict(node=node, slot=3, cardPort=1), mode=2, linkState=4, type=1, protocol=6,
-                          IPAddr="192.0.2.%d" % (21 + node), nodeWWN="192.0.2.%d" % (21 + node)))
-    return ports
+    return target_ports("192.0.2.11", "192.0.2.21", "cafe0")
 
 
 def examples_of(module):

@@ -26,7 +26,7 @@ import sys
 import pytest
 
 from lxd_pool import LXD_COMMENT, lxd_name
-from outcomes import Array, SimAdmin, marked_name
+from outcomes import Array, SimAdmin, marked_name, target_ports
 from playbook_support import ANSIBLE_PLAYBOOK, Run
 
 PLAYBOOK = os.path.join(os.path.dirname(__file__), "..", "..", "playbooks", "migrate.yml")
@@ -40,13 +40,7 @@ SIZE_MIB = 256
 
 def b_ports():
     """Array B's target ports: other addresses and iSCSI names than A's default ones."""
-    ports = []
-    for node in (0, 1):
-        ports.append(dict(portPos=dict(node=node, slot=2, cardPort=1), mode=2, linkState=4, type=8, protocol=2,
-                          IPAddr="127.0.0.%d" % (51 + node), iSCSIName="iqn.2000-05.com.3pardata:2%d210002ac0cbbb0" % node))
-        ports.append(dict(portPos=dict(node=node, slot=3, cardPort=1), mode=2, linkState=4, type=1, protocol=6,
-                          IPAddr="127.0.0.%d" % (41 + node), nodeWWN="127.0.0.%d" % (41 + node)))
-    return ports
+    return target_ports("127.0.0.51", "127.0.0.41", "cbbb0")
 
 
 class Side(object):
