@@ -127,6 +127,22 @@ class Progress(object):
             os.rename(temporary, self.path)
 
 
+# What an empty filesystem holds at its root (mkfs.ext4 makes lost+found).
+EMPTY_FILESYSTEM = ("lost+found",)
+# How much of a block device's start is read for data: filesystems, partition tables and LVM labels sign there.
+SIGNATURE_BYTES = 1024 * 1024
+
+
+def holds_data(path, content_type):
+    """What makes ``path`` look in use (a few of a folder's entries, or "data in its first MiB"), or None when empty."""
+    if content_type == "filesystem":
+        entries = sorted(name for name in os.listdir(path) if name not in EMPTY_FILESYSTEM)
+        return ", ".join(entries[:3]) + (", ..." if len(entries) > 3 else "") if entries else None
+    with open(path, "rb") as handle:
+        head = handle.read(SIGNATURE_BYTES)
+    return "data in its first MiB" if head.strip(b"\0") else None
+
+
 def size_of(path):
     """Bytes in a block device or file."""
     with open(path, "rb") as handle:

@@ -75,6 +75,14 @@ options:
       - Compare the checksums of the source and the destination after the copy, and fail when they differ.
     type: bool
     default: true
+  force:
+    description:
+      - Overwrite a destination that holds data. Without it the task fails before copying anything when the destination
+        folder has an entry besides C(lost+found), or when the first MiB of the destination device is not all zeros
+        (a filesystem, a partition table), so a wrong path does not lose data.
+      - C(migrate.yml) sets it for the steps after the first, which copy onto the destination it made.
+    type: bool
+    default: false
 attributes:
   check_mode:
     support: full
@@ -191,9 +199,25 @@ def check_paths(params):
             return "%s: %s is not a folder: give the mount point of the volume's filesystem" % (option, path)
         if params["content_type"] == "block" and not (stat.S_ISBLK(mode) or stat.S_ISREG(mode)):
             return "%s: %s is not a block device: give the volume's device (or set content_type: filesystem)" % (option, path)
-    if os.path.realpath(params["source"]) == os.path.realpath(params["destination"]):
+    source, destination = (os.path.realpath(params[option]) for option in ("source", "destination"))
+    if source == destination:
         return "destination: %s is the source itself: give another volume's" % params["destination"]
+    if params["content_type"] == "filesystem" and (destination.startswith(source + os.sep) or source.startswith(destination + os.sep)):
+        return "destination: %s and source %s are inside one another: give two separate mount points" % (destination, source)
     return None
+
+
+def check_destination(params):
+    """Why the destination must not be overwritten (it holds data and force is not set), or None."""
+    if params["force"]:
+        return None
+    found = copier.holds_data(params["destination"], params["content_type"])
+    if found is None:
+        return None
+    return ("destination: %s holds data (%s): the copy would make it equal to the source and lose what only the destination "
+            "has%s. Give an empty volume's %s, or force: true to overwrite it"
+            % (params["destination"], found, " (rsync --delete)" if params["content_type"] == "filesystem" else "",
+               "mount point" if params["content_type"] == "filesystem" else "device"))
 
 
 def copy_filesystem(params, rate, progress):
@@ -245,6 +269,7 @@ def main():
             progress_file=dict(type="path"),
             label=dict(type="str", default="copy"),
             verify=dict(type="bool", default=True),
+            force=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
@@ -253,7 +278,7 @@ def main():
         rate = copier.parse_bwlimit(params["bwlimit"])
     except ValueError as err:
         module.fail_json(msg="bwlimit: %s" % err)
-    problem = check_paths(params)
+    problem = check_paths(params) or check_destination(params)
     if problem:
         module.fail_json(msg=problem)
     if module.check_mode:

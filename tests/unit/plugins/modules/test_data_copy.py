@@ -68,3 +68,30 @@ def test_bad_input_fails_before_anything_is_copied(tmp_path, args, words):
     result = run_in_process("alletra_data_copy", given)
     assert result["failed"] and all(word in result["msg"] for word in words), result["msg"]
     assert os.listdir(str(destination)) == []
+
+
+def test_a_destination_that_holds_data_is_refused_unless_forced(tmp_path):
+    source, destination = tmp_path / "src", tmp_path / "dst"
+    make_tree(str(source))
+    (destination / "lost+found").mkdir(parents=True)
+    (destination / "precious.txt").write_text("only here\n")
+    refused = run_in_process("alletra_data_copy", dict(source=str(source), destination=str(destination)))
+    assert refused["failed"] and "destination: %s holds data (precious.txt)" % destination in refused["msg"], refused["msg"]
+    assert "rsync --delete" in refused["msg"] and "force: true" in refused["msg"]
+    assert (destination / "precious.txt").read_text() == "only here\n"
+    nested = run_in_process("alletra_data_copy", dict(source=str(source), destination=str(source / "sub")))
+    assert nested["failed"] and "inside one another" in nested["msg"], nested["msg"]
+    # lost+found alone is an empty filesystem; force overwrites, and rsync --delete removes what only the destination had.
+    (destination / "precious.txt").unlink()
+    assert not run_in_process("alletra_data_copy", dict(source=str(source), destination=str(destination))).get("failed")
+    (destination / "extra.txt").write_text("goes\n")
+    forced = run_in_process("alletra_data_copy", dict(source=str(source), destination=str(destination), force=True))
+    assert forced["verified"] and not (destination / "extra.txt").exists()
+
+    image, disk = tmp_path / "source.img", tmp_path / "disk.img"
+    image.write_bytes(os.urandom(2 * MIB))
+    disk.write_bytes(b"\0" * (MIB + 510) + b"\x55\xaa" + b"\0" * (MIB - 512))  # a signature past the first MiB: empty
+    assert run_in_process("alletra_data_copy", dict(source=str(image), destination=str(disk), content_type="block"))["verified"]
+    refused = run_in_process("alletra_data_copy", dict(source=str(image), destination=str(disk), content_type="block"))
+    assert refused["failed"] and "holds data (data in its first MiB)" in refused["msg"] and "device, or force: true" in refused["msg"]
+    assert run_in_process("alletra_data_copy", dict(source=str(image), destination=str(disk), content_type="block", force=True))["verified"]
