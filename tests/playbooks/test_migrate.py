@@ -5,10 +5,11 @@
 Array A is the ``sim`` fixture, array B a second simulator (its own serial, WWNs, subsystem NQN
 and target addresses); the fabric serves both (ALLETRA_FABRIC_SIM holds both URLs). Source
 volumes get real data through their data files: ``mkfs.ext4 -d`` fills a filesystem from a folder
-without a mount, and each snapshot is taken after different data was written. Three runs:
-a filesystem volume with two snapshots (at the default callback, so the progress lines are seen
-as a user sees them), a block volume with ``migrate_remove_source``, and a block volume of an LXD pool
-(read and staged, never changed) with a fault on array B at the snapshot step. The rate limit itself is measured in tests/unit (test_copier.py).
+without a mount, and each snapshot is taken after different data was written. The runs: a filesystem
+volume with two snapshots (at the default callback, so the progress lines are seen as a user sees them),
+a block volume with ``migrate_remove_source``, a block volume of an LXD pool (read and staged, never
+changed) with a fault on array B at the snapshot step, LXD's pool refusing what it does not allow, and
+check mode (the plan, nothing changed). The rate limit itself is measured in tests/unit (test_copier.py).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -121,7 +122,7 @@ def snapshots_of(side, parent):
     return dict((marked_name(volume), name) for name, volume in side.array.volumes().items() if volume.get("copyOf") == parent)
 
 
-def migrate(env, variables, tmp_path, callback="ansible.posix.json"):
+def migrate(env, variables, tmp_path, callback="ansible.posix.json", extra_args=()):
     """One ansible-playbook run of migrate.yml; the Run (JSON callback) or the CompletedProcess (default)."""
     inventory = tmp_path / "inventory.json"
     inventory.write_text(json.dumps(INVENTORY))
@@ -131,7 +132,7 @@ def migrate(env, variables, tmp_path, callback="ansible.posix.json"):
         run_env.pop(name, None)
     variables = dict(dict(migrate_progress_interval=2), alletra_initiator_setup=False, alletra_host_nqn=NQN,
                      migrate_work_dir=str(tmp_path / "work"), **variables)
-    process = subprocess.run([ANSIBLE_PLAYBOOK, "-i", str(inventory), PLAYBOOK, "-e", json.dumps(variables)],
+    process = subprocess.run([ANSIBLE_PLAYBOOK, "-i", str(inventory), PLAYBOOK, "-e", json.dumps(variables)] + list(extra_args),
                              env=run_env, capture_output=True, text=True, timeout=300, check=False)
     return Run(process, PLAYBOOK) if callback == "ansible.posix.json" else process
 
@@ -265,3 +266,19 @@ def test_lxds_pool_as_the_source_needs_a_staging_pool_and_is_never_removed(array
     assert "migrate_remove_source: lxdpool is LXD's pool" in message and "lxc storage volume delete" in message, message
     assert (a.array.snapshot(), b.array.snapshot()) == before
     assert_nothing_attached(a, b)
+
+
+def test_check_mode_shows_the_plan_and_changes_nothing(arrays, tmp_path):
+    a, b, env = arrays
+    make_volume(a, "pool-a", "data01", snapshots=2, fill_with=lambda step: None)
+    before = a.array.snapshot(), b.array.snapshot()
+    run = migrate(env, dict(alletra_pool="pool-a", volume_name="data01", migrate_snapshots=True, rsync_bwlimit="10MiB",
+                            migrate_source=a.connection("pool-a"), migrate_destination=b.connection("pool-b")), tmp_path,
+                  extra_args=["--check"])
+    assert run.rc == 0, run.stderr[-2000:]
+    plan = run["Show the plan"]["msg"]
+    assert plan.startswith("data01 (filesystem, 256MiB) of pool pool-a to data01 of pool pool-b on " + b.sim.url), plan
+    assert "snap0, snap1, the volume; rsync_bwlimit 10MiB; the source is kept" in plan, plan
+    assert (a.array.snapshot(), b.array.snapshot()) == before
+    assert_nothing_attached(a, b)
+    assert not os.path.exists(str(tmp_path / "work"))
