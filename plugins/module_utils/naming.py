@@ -214,26 +214,30 @@ def valid_array_name(name, max_length=None):
     return max_length is None or len(name) <= max_length
 
 
+def _size_amount(value):
+    """The bytes in ``value`` as an exact Fraction (an int, a float, or an LXD size string); ValueError when it is none."""
+    if isinstance(value, bool):
+        raise ValueError("size %r is not a size: give %s" % (value, _SIZE_FORMS))
+    if isinstance(value, int):
+        return Fraction(value)
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            raise ValueError("size %r is not a size: give %s" % (value, _SIZE_FORMS))
+        return Fraction(value)
+    if isinstance(value, str):
+        match = _SIZE_RE.match(value.strip())
+        if not match or match.group("unit") not in SIZE_UNITS:
+            raise ValueError("size %r is not a size: give %s" % (value, _SIZE_FORMS))
+        return Fraction(match.group("number")) * SIZE_UNITS[match.group("unit")]
+    raise ValueError("size %r is not a size: give %s" % (value, _SIZE_FORMS))
+
+
 def parse_size(value):
     """Bytes in ``value``: an int, or an LXD size string such as '10GiB', '1.5TiB', '10GB', '1073741824'.
 
     Fractions of a byte round up. Zero, negative and non-finite values are errors.
     """
-    if isinstance(value, bool):
-        raise ValueError("size %r is not a size: give %s" % (value, _SIZE_FORMS))
-    if isinstance(value, int):
-        amount = Fraction(value)
-    elif isinstance(value, float):
-        if math.isnan(value) or math.isinf(value):
-            raise ValueError("size %r is not a size: give %s" % (value, _SIZE_FORMS))
-        amount = Fraction(value)
-    elif isinstance(value, str):
-        match = _SIZE_RE.match(value.strip())
-        if not match or match.group("unit") not in SIZE_UNITS:
-            raise ValueError("size %r is not a size: give %s" % (value, _SIZE_FORMS))
-        amount = Fraction(match.group("number")) * SIZE_UNITS[match.group("unit")]
-    else:
-        raise ValueError("size %r is not a size: give %s" % (value, _SIZE_FORMS))
+    amount = _size_amount(value)
     if amount <= 0:
         raise ValueError("size %r must be more than zero: give %s" % (value, _SIZE_FORMS))
     size_bytes = int(math.ceil(amount))
@@ -244,14 +248,10 @@ def parse_size(value):
 
 def is_zero_size(value):
     """Whether ``value`` is a size of zero (0, '0', '0GiB', '0 B'): LXD's way of asking for the default size."""
-    if isinstance(value, bool):
+    try:
+        return _size_amount(value) == 0
+    except ValueError:
         return False
-    if isinstance(value, (int, float)):
-        return value == 0
-    if isinstance(value, str):
-        match = _SIZE_RE.match(value.strip())
-        return bool(match) and match.group("unit") in SIZE_UNITS and Fraction(match.group("number")) == 0
-    return False
 
 
 def size_to_mib(value, default=DEFAULT_SIZE):

@@ -157,9 +157,14 @@ def volume_sets_of(client, name):
     return [item for item in client.members("/volumesets") if name in (item.get("setmembers") or [])]
 
 
+def lxd_set_among(volume_sets):
+    """The name of the first of ``volume_sets`` (as the array lists them) that is one of LXD's pools, or None."""
+    return next((volume_set["name"] for volume_set in volume_sets if is_lxd_set(volume_set)), None)
+
+
 def refuse_lxd_member(client, name, field):
     """Refuse volume ``name`` (outside the task's pool) when it is in one of LXD's pools, saying why."""
-    lxd_set = next((volume_set["name"] for volume_set in volume_sets_of(client, name) if is_lxd_set(volume_set)), None)
+    lxd_set = lxd_set_among(volume_sets_of(client, name))
     if lxd_set:
         raise lxd_refusal(lxd_set, field, volume=name)
 

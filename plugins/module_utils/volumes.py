@@ -16,8 +16,8 @@ from ansible_collections.alletra.storage.plugins.module_utils.exports import vlu
 from ansible_collections.alletra.storage.plugins.module_utils.module import ModuleFailure, Raced
 from ansible_collections.alletra.storage.plugins.module_utils.pools import (
     POOL_MARKER,
-    is_lxd_set,
     lxd_refusal,
+    lxd_set_among,
     marks,
     set_member,
     volume_sets_of,
@@ -102,7 +102,7 @@ def find_member(client, pool, name, field="name", reads=None):
         raise ModuleFailure("%s: %r is a snapshot; manage it with alletra.storage.alletra_snapshot" % (field, name))
     if name not in pool["members"]:
         volume_sets = volume_sets_of(client, name)
-        lxd_set = next((volume_set["name"] for volume_set in volume_sets if is_lxd_set(volume_set)), None)
+        lxd_set = lxd_set_among(volume_sets)
         if lxd_set and field == "source":
             raise ModuleFailure("source: volume %r is in LXD's pool %r, not in pool %r: give source.pool: %s to copy "
                                 "from it" % (name, lxd_set, pool["name"], lxd_set))

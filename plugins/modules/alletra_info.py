@@ -485,12 +485,14 @@ def lxd_identity(name):
     return dict((key, identity[key]) for key in ("volume_type", "content_type", "uuid"))
 
 
+# What lxd_pools tells of a volume or snapshot of an LXD pool, besides its LXD identity: volume_facts' keys.
+LXD_VOLUME_KEYS = ("name", "size_mib", "size", "wwn", "nguid", "cpg", "created")
+
+
 def lxd_volume(volume):
     """What lxd_pools tells of one volume or snapshot of an LXD pool."""
-    return dict(name=volume["name"], decoded=lxd_identity(volume["name"]), size_mib=volume.get("sizeMiB"),
-                size=naming.format_mib(volume["sizeMiB"]) if volume.get("sizeMiB") else None,
-                wwn=(volume.get("wwn") or "").upper() or None, nguid=(volume.get("nguid") or "").upper() or None,
-                cpg=volume.get("userCPG"), created=volume.get("creationTime8601"))
+    facts = volume_facts(volume)
+    return dict(((key, facts[key]) for key in LXD_VOLUME_KEYS), decoded=lxd_identity(volume["name"]))
 
 
 def lxd_pool_facts(volume_set, volumes, children):
@@ -503,15 +505,15 @@ def lxd_pool_facts(volume_set, volumes, children):
     return dict(name=volume_set["name"], comment=volume_set.get("comment"), volume_count=len(members), members=members)
 
 
-def gather_volumes(volumes, subsets, pool_of, wanted):
-    """The volumes and the snapshots subsets from one listing of the array's volumes (sorted by name)."""
+def gather_volumes(volumes, children, subsets, pool_of, wanted):
+    """The volumes and the snapshots subsets from one listing of the array's volumes (sorted by name)
+    and its snapshots by parent (snapshots_by_parent)."""
     info = {}
     bases = [volume for volume in volumes
              if volume.get("copyType") != COPY_VIRTUAL and (wanted is None or volume["name"] in wanted)]
     if "volumes" in subsets:
         info["volumes"] = [volume_facts(volume, pool_of.get(volume["name"])) for volume in bases]
     if "snapshots" in subsets:
-        children = snapshots_by_parent(volumes)
         info["snapshots"] = [snapshot_facts(snapshot, pool_of.get(volume["name"]))
                              for volume in bases for snapshot in snapshot_tree(children, volume["name"])]
     return info
@@ -529,12 +531,13 @@ def gather_sets_and_volumes(client, subsets, pool_name):
     volumes = []
     if any(subset in subsets for subset in VOLUME_SUBSETS):
         volumes = sorted(client.members("/volumes"), key=lambda volume: volume["name"])
+    children = snapshots_by_parent(volumes) if "lxd_pools" in subsets or "snapshots" in subsets else {}
     if "lxd_pools" in subsets:
-        by_name, children = dict((volume["name"], volume) for volume in volumes), snapshots_by_parent(volumes)
+        by_name = dict((volume["name"], volume) for volume in volumes)
         info["lxd_pools"] = [lxd_pool_facts(volume_set, by_name, children) for volume_set in lxd_sets]
     wanted = set(pool_of) if pool_name else None
     if "volumes" in subsets or "snapshots" in subsets:
-        info.update(gather_volumes(volumes, subsets, pool_of, wanted))
+        info.update(gather_volumes(volumes, children, subsets, pool_of, wanted))
     return info, wanted
 
 
