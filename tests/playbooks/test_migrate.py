@@ -148,7 +148,9 @@ def test_a_filesystem_volume_moves_with_its_snapshots_verified_and_its_progress_
     name = "u-7d4e1c2a9b3f4e5d8c6b1a0f9e8d7c6b"
 
     # The volume's own data (random hex: --compress shrinks what rsync's limit counts by half only)
-    # takes about 3 s at the rate below, so its progress is printed while it runs.
+    # takes about 6 s at the rate below, so its progress is printed while it runs, even when the machine
+    # is loaded enough that each polling task takes a second or more (at 100KiB, about 1.6 s, it once
+    # finished before the first poll under make test's load).
     data = {"snap0": "snap0" * 2000, "snap1": "snap1" * 2000, "volume": os.urandom(160000).hex()}
 
     def fill_with(step):
@@ -156,7 +158,7 @@ def test_a_filesystem_volume_moves_with_its_snapshots_verified_and_its_progress_
 
     make_volume(a, "pool-a", name, snapshots=2, fill_with=fill_with)
     before = dict((volume, sha256(a.data_file(volume))) for volume in a.names())
-    process = migrate(env, dict(alletra_pool="pool-a", volume_name=name, migrate_snapshots=True, rsync_bwlimit="100KiB",
+    process = migrate(env, dict(alletra_pool="pool-a", volume_name=name, migrate_snapshots=True, rsync_bwlimit="25KiB",
                                 migrate_progress_interval=1,
                                 migrate_source=a.connection("pool-a"), migrate_destination=b.connection("pool-b")),
                       tmp_path, callback="default")
