@@ -19,6 +19,7 @@ Command line: ``python3 fabric.py cleanup [STATE_DIR]`` detaches everything the 
 
 import contextlib
 import fcntl
+import functools
 import json
 import os
 import re
@@ -81,10 +82,18 @@ def sim_bases():
 
 def tls_context():
     """Verifies with each CA file of ALLETRA_FABRIC_CA (several separated by os.pathsep), or the system's."""
-    context = ssl.create_default_context()
-    for cafile in (os.environ.get(ENV_CA) or "").split(os.pathsep):
-        if cafile:
-            context.load_verify_locations(cafile=cafile)
+    return _context_for(tuple(cafile for cafile in (os.environ.get(ENV_CA) or "").split(os.pathsep) if cafile))
+
+
+@functools.lru_cache(maxsize=None)
+def _context_for(cafiles):
+    """One context per set of CA files in a process; not the system's store as well when CA files are
+    given (loading it costs each tool run tens of milliseconds)."""
+    if not cafiles:
+        return ssl.create_default_context()
+    context = ssl.create_default_context(cafile=cafiles[0])
+    for cafile in cafiles[1:]:
+        context.load_verify_locations(cafile=cafile)
     return context
 
 

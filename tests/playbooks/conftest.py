@@ -21,6 +21,10 @@ import yaml
 
 from playbook_support import ANSIBLE_PLAYBOOK, Run
 
+REPO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+# Module runs compile their AnsiballZ payload's code once, not at every run (tests/code_cache).
+CODE_CACHE = dict(PYTHONPATH=os.path.join(REPO, "tests", "code_cache"), ALLETRA_TEST_CODE_CACHE=os.path.join(REPO, "build", "code-cache"))
+
 
 @pytest.fixture
 def ansible_env(sim):
@@ -38,6 +42,7 @@ def ansible_env(sim):
         ALLETRA_USERNAME=sim.user,
         ALLETRA_PASSWORD=sim.password,
         ALLETRA_CA_PATH=sim.ca_path,
+        **CODE_CACHE
     )
     return env
 

@@ -167,6 +167,14 @@ def test_certificate_is_verified_by_default(sim, sim_admin):
     assert sim_admin.counters()["logins"] == 0
 
 
+def test_without_ca_path_the_systems_trust_store_is_used(sim, sim_admin, monkeypatch):
+    # SSL_CERT_FILE moves OpenSSL's default store: here, to the simulator's CA.
+    monkeypatch.setenv("SSL_CERT_FILE", sim.ca_path)
+    with wsapi.WsapiClient(sim.url, sim.user, sim.password, timeout=5) as client:
+        assert client.request("GET", "/system")["name"]
+    assert sim_admin.counters()["logins"] == 1
+
+
 @pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
 def test_ca_path_wins_over_a_ca_bundle_in_the_environment(sim, sim_admin, monkeypatch, variable):
     # requests would let these variables replace a Session-level verify and ignore ca_path: the
