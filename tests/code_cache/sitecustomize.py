@@ -43,7 +43,8 @@ def install(folder):
             with open(path, "rb") as handle:
                 return _named(marshal.loads(handle.read()), pathname)
         except (OSError, EOFError, ValueError, TypeError):
-            code = compile_source(pathname, source)
+            pass
+        code = compile_source(pathname, source)
         temporary = "%s.%d.tmp" % (path, os.getpid())
         try:
             os.makedirs(folder, exist_ok=True)
