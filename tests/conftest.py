@@ -152,8 +152,10 @@ def pytest_sessionfinish(session, exitstatus):
 
 # The slowest tests start first, so that the xdist workers end together: with --maxschedchunk 1
 # (Makefile) a worker holds at most two tests ahead, and a 100-second test that starts last would
-# leave the other worker idle for most of it. Then the other playbook tests, the fault matrix
-# (marked slow), and the rest; each group keeps its collection order.
+# leave the other worker idle for most of it. Then the fault matrix (marked slow), which mostly waits
+# (late answers, array tasks): while `make test`'s checks keep the cores busy its waits cost nothing,
+# after them they left the cores idle. Then the other playbook tests, and the rest; each group keeps
+# its collection order.
 SLOWEST = (
     "tests/playbooks/test_lifecycle_playbooks.py::test_attach_reconnect_detach_with_the_initiator_role",
     "tests/playbooks/test_awx.py::test_a_job_runs_as_awx_runs_it",
@@ -164,9 +166,9 @@ SLOWEST = (
 def _start_rank(item):
     if item.nodeid in SLOWEST:
         return SLOWEST.index(item.nodeid)
-    if item.nodeid.startswith("tests/playbooks/"):
+    if item.get_closest_marker("slow"):
         return len(SLOWEST)
-    return len(SLOWEST) + (1 if item.get_closest_marker("slow") else 2)
+    return len(SLOWEST) + (1 if item.nodeid.startswith("tests/playbooks/") else 2)
 
 
 def pytest_collection_modifyitems(session, config, items):
