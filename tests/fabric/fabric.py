@@ -52,6 +52,7 @@ LOCK_FILE = "fabric.lock"
 STATE_VERSION = 1
 LOCK_TIMEOUT = 120
 LOCK_POLL = 0.05
+RELEASE_TIMEOUT = 5
 HTTP_TIMEOUT = 15
 SECTOR = 512
 PREFIX = "fabric emulation: "
@@ -539,12 +540,22 @@ def require(state):
 
 def cleanup(folder=None):
     """Detach everything the fabric attached under ``folder``: sessions and node records forgotten,
-    loops detached, links removed. Returns the devices kept because they are in use."""
+    loops detached, links removed. Returns the devices kept because they are in use.
+
+    `losetup -d` of a loop that another process still holds open (udev probing a new device)
+    succeeds, and the kernel frees the loop once it is closed; cleanup waits for that, up to
+    RELEASE_TIMEOUT seconds, so that whoever checks for leftovers next sees none."""
     with locked_state(folder) as state:
         state["sessions"], state["nodes"] = [], []
+        detached = []
         for device in list(state["devices"]):
-            detach(state, device)
+            live = is_live(device)
+            if detach(state, device) and live:
+                detached.append(device)
         update_links(state)
+        deadline = time.monotonic() + RELEASE_TIMEOUT
+        while any(loop_backing(device["loop"]) == device["backing"] for device in detached) and time.monotonic() < deadline:
+            time.sleep(LOCK_POLL)
         return list(state["devices"])
 
 
