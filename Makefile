@@ -215,7 +215,7 @@ sim: venv
 DEMO_DIR := $(CURDIR)/build/demo
 demo: apt-deps venv tree
 	rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
-	@echo "demo: playbooks/lifecycle.yml against the simulator and the emulated fabric (about two minutes)"
+	@echo "demo: playbooks/lifecycle.yml against the simulator and the emulated fabric (about a minute)"
 	ANSIBLE_DISPLAY_OK_HOSTS=false ANSIBLE_DISPLAY_SKIPPED_HOSTS=false ANSIBLE_LOCALHOST_WARNING=false \
 	$(PY) tools/with_sim.py --fabric --seed-cpg SSD_r6 --task-seconds 0.2 -- bash -c 'exec ansible-playbook -i localhost, -c local \
 		playbooks/lifecycle.yml -e alletra_cpg=SSD_r6 -e block_filesystem=xfs -e lifecycle_mount_dir=$(DEMO_DIR)/mnt \

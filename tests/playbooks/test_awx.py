@@ -292,12 +292,9 @@ def unmount_below(folder):
         subprocess.run(["umount", point], check=False)
 
 
-def test_a_job_runs_as_awx_runs_it(ee_build, sim, sim_admin, array, cpg, fabric, tmp_path):
-    import ansible_runner
-
-    dummy, dummy, collections = ee_build
-    private_data_dir = tmp_path / "awx_1_job"
-    (private_data_dir / "env").mkdir(parents=True)
+def job_environment(sim, fabric, collections, private_data_dir):
+    """The job's environment: the credential injected as AWX injects it (its CA checked), the fabric,
+    the collections of the EE, and what AWX's build_env sets for every job."""
     inputs, injectors = credential_type()
     with open(sim.ca_path) as handle:
         ca_certificate = handle.read()
@@ -316,6 +313,34 @@ def test_a_job_runs_as_awx_runs_it(ee_build, sim, sim_admin, array, cpg, fabric,
         ANSIBLE_FORCE_COLOR="True", ANSIBLE_HOST_KEY_CHECKING="False", ANSIBLE_INVENTORY_UNPARSED_FAILED="True",
         ANSIBLE_SSH_CONTROL_PATH_DIR=str(private_data_dir / "cp"),
     )
+    return envvars
+
+
+def assert_job_events(runner, events, password):
+    """The job succeeded: every task that started ended ok (or skipped by its condition) on the one host,
+    no event shows the password, and no module warned that it skipped TLS verification."""
+    failed = ["%s: %s %s" % (event["event_data"].get("task"), event["event_data"].get("res", {}).get("msg"),
+                             event["event_data"].get("res", {}).get("stderr", "")) for event in events if event["event"] in FAILED_EVENTS]
+    assert runner.status == "successful" and runner.rc == 0, "job %s, rc %s:\n%s" % (runner.status, runner.rc, "\n".join(failed))
+    assert not failed and not runner.stats["failures"] and not runner.stats["dark"], failed
+    started = dict((event["event_data"]["task_uuid"], event["event_data"]["task"]) for event in events
+                   if event["event"] == "playbook_on_task_start")
+    ended = dict((event["event_data"]["task_uuid"], event["event"]) for event in events if event["event"] in RESULT_EVENTS)
+    assert started and set(ended) == set(started), sorted(set(started.values()) - set(started[uuid] for uuid in ended))
+    assert set(ended.values()) <= {"runner_on_ok", "runner_on_skipped"}, ended
+    assert "localhost" in runner.stats["ok"]
+    assert not [event["stdout"] for event in events if password in event.get("stdout", "")]
+    assert not [event["event"] for event in events if password in json.dumps(event)]
+    assert not [event["event"] for event in events if "validate_certs is false" in json.dumps(event)]
+
+
+def test_a_job_runs_as_awx_runs_it(ee_build, sim, sim_admin, array, cpg, fabric, tmp_path):
+    import ansible_runner
+
+    dummy, dummy, collections = ee_build
+    private_data_dir = tmp_path / "awx_1_job"
+    (private_data_dir / "env").mkdir(parents=True)
+    envvars = job_environment(sim, fabric, collections, private_data_dir)
     summary = tmp_path / "summary.txt"
     extra_vars = dict(EXTRA_VARS, lifecycle_mount_dir=str(tmp_path / "mnt"), alletra_state_dir=str(tmp_path / "state"),
                       lifecycle_summary_file=str(summary))
@@ -330,22 +355,7 @@ def test_a_job_runs_as_awx_runs_it(ee_build, sim, sim_admin, array, cpg, fabric,
                                     event_handler=lambda event: events.append(event) or True)
     finally:
         unmount_below(str(tmp_path))
-
-    failed = ["%s: %s %s" % (event["event_data"].get("task"), event["event_data"].get("res", {}).get("msg"),
-                             event["event_data"].get("res", {}).get("stderr", "")) for event in events if event["event"] in FAILED_EVENTS]
-    assert runner.status == "successful" and runner.rc == 0, "job %s, rc %s:\n%s" % (runner.status, runner.rc, "\n".join(failed))
-    assert not failed and not runner.stats["failures"] and not runner.stats["dark"], failed
-    # Every task that started ended ok (or was skipped by its condition), on the one host.
-    started = dict((event["event_data"]["task_uuid"], event["event_data"]["task"]) for event in events
-                   if event["event"] == "playbook_on_task_start")
-    ended = dict((event["event_data"]["task_uuid"], event["event"]) for event in events if event["event"] in RESULT_EVENTS)
-    assert started and set(ended) == set(started), sorted(set(started.values()) - set(started[uuid] for uuid in ended))
-    assert set(ended.values()) <= {"runner_on_ok", "runner_on_skipped"}, ended
-    assert "localhost" in runner.stats["ok"]
-    assert not [event["stdout"] for event in events if sim.password in event.get("stdout", "")]
-    assert not [event["event"] for event in events if sim.password in json.dumps(event)]
-    # TLS was verified with the injected CA: a module that skipped verification would warn.
-    assert not [event["event"] for event in events if "validate_certs is false" in json.dumps(event)]
+    assert_job_events(runner, events, sim.password)
 
     counters = sim_admin.counters()
     assert counters["sessions_open"] == 0

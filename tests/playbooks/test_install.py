@@ -99,6 +99,22 @@ def ansible_doc(env, cwd):
                           capture_output=True, text=True, timeout=120, check=False)
 
 
+def provide_dependencies(route, folder, tmp_path, env):
+    """The dependency collections as each route has them: what ansible-galaxy would install beside the
+    collection, or the PyPI `ansible` wheel's copies in a site-packages folder on PYTHONPATH."""
+    if route == "install-with-galaxy":
+        import jmespath  # noqa: F401 pylint: disable=unused-import,import-outside-toplevel
+        from ansible.release import __version__  # pylint: disable=import-outside-toplevel
+        assert tuple(int(part) for part in __version__.split(".")[:2]) >= (2, 16)
+        for dependency in DEPENDENCIES:
+            shutil.copytree(os.path.join(TREE, dependency), str(folder / "collections" / "ansible_collections" / dependency))
+    else:
+        site = tmp_path / "site-packages"
+        subprocess.run([sys.executable, os.path.join(REPO, "tools", "extract_collections.py"), os.path.join(REPO, "build", "dl"),
+                        str(site)] + DEPENDENCIES, check=True, capture_output=True, text=True)
+        env["PYTHONPATH"] = str(site)
+
+
 @pytest.mark.parametrize("route", sorted(PIP_LINES))
 def test_tarball_installs_by_the_readme(route, tarball, tmp_path, sim, sim_admin, cpg, array):
     blocks = readme_blocks()
@@ -116,17 +132,7 @@ def test_tarball_installs_by_the_readme(route, tarball, tmp_path, sim, sim_admin
     assert before.stdout == "" and "alletra.storage.alletra_volume was not found" in before.stderr, \
         "alletra.storage is found before it is installed: the test environment is not fresh"
 
-    if route == "install-with-galaxy":
-        import jmespath  # noqa: F401 pylint: disable=unused-import,import-outside-toplevel
-        from ansible.release import __version__  # pylint: disable=import-outside-toplevel
-        assert tuple(int(part) for part in __version__.split(".")[:2]) >= (2, 16)
-        for dependency in DEPENDENCIES:
-            shutil.copytree(os.path.join(TREE, dependency), str(folder / "collections" / "ansible_collections" / dependency))
-    else:
-        site = tmp_path / "site-packages"
-        subprocess.run([sys.executable, os.path.join(REPO, "tools", "extract_collections.py"), os.path.join(REPO, "build", "dl"),
-                        str(site)] + DEPENDENCIES, check=True, capture_output=True, text=True)
-        env["PYTHONPATH"] = str(site)
+    provide_dependencies(route, folder, tmp_path, env)
     block = "\n".join(":" if line == PIP_LINES[route] else line for line in lines) + "\n"
     env = run_block(block, folder, env)
 
