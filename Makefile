@@ -27,6 +27,8 @@ export ANSIBLE_RETRY_FILES_ENABLED := 0
 ifeq ($(origin PYTHON_BASE),undefined)
 PYTHON_BASE := $(or $(shell /usr/bin/python3.11 -c 'import ensurepip, venv' >/dev/null 2>&1 && echo /usr/bin/python3.11),python3.11)
 endif
+# Exported: the sub-makes of `make test` (checks, pytest) take the choice instead of probing again.
+export PYTHON_BASE
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 PY := $(BIN)/python

@@ -554,7 +554,7 @@ def cleanup(folder=None):
                 detached.append(device)
         update_links(state)
         deadline = time.monotonic() + RELEASE_TIMEOUT
-        while any(loop_backing(device["loop"]) == device["backing"] for device in detached) and time.monotonic() < deadline:
+        while any(is_live(device) for device in detached) and time.monotonic() < deadline:
             time.sleep(LOCK_POLL)
         return list(state["devices"])
 
